@@ -1,0 +1,1 @@
+"""pharmasynth.molgen."""
