@@ -53,6 +53,8 @@ class Report:
     tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
     meta: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # DataFrames behind the metrics (per column, per pair, ...) for plots and callers; not rendered
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def __post_init__(self):
         names = [m.name for m in self.metrics]
@@ -84,6 +86,7 @@ class Report:
         self.figures.extend(other.figures)
         self.tables.extend(other.tables)
         self.warnings.extend(other.warnings)
+        self.frames.update(other.frames)
         return self
 
     # ---- data -----------------------------------------------------------------------------

@@ -122,6 +122,14 @@ def infer_schema(real: pd.DataFrame, kinds: dict[str, str] | None = None, max_ca
     return TableSchema(out)
 
 
+def _category_text(v):
+    if v is None or (not isinstance(v, str) and pd.isna(v)):
+        return None
+    if isinstance(v, (float, np.floating)) and float(v).is_integer():
+        return str(int(v))
+    return str(v)
+
+
 def _coerce(df: pd.DataFrame, schema: TableSchema, role: str) -> pd.DataFrame:
     df = df.copy()
     src = df.attrs.get("source", role)
@@ -144,8 +152,8 @@ def _coerce(df: pd.DataFrame, schema: TableSchema, role: str) -> pd.DataFrame:
                 i = int(np.flatnonzero(bad.to_numpy())[0])
                 raise SchemaError(f"{src}: column {c!r} should hold dates but row {i} holds {s.iloc[i]!r}.")
             df[c] = conv
-        else:  # categorical / boolean: compare as strings so 1 and "1" match
-            df[c] = s.map(lambda v: None if pd.isna(v) else str(v)).astype(object)
+        else:  # categorical / boolean: compare as strings so 1, 1.0 and "1" match
+            df[c] = s.map(_category_text).astype(object)
     return df
 
 

@@ -1,0 +1,205 @@
+"""Fidelity: does the synthetic table look like the real one?
+
+- column shape: KS complement (numeric, datetime) / TV complement (categorical, boolean)
+- missing-rate match per column
+- pair trends over ALL column pairs: correlation similarity (numeric-numeric) or contingency
+  similarity (any pair with a discrete side; numerics binned at the real table's quantiles)
+- detection: cross-validated ROC AUC of a classifier telling real from synthetic, mapped so that
+  0.5 (indistinguishable) -> 1 and 1.0 (perfectly separable) -> 0
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .._util.random import check_random_state
+from .metrics import metric
+from .report import Report
+from .tabular import TableSchema
+
+N_BINS = 10
+
+
+def _as_float(s: pd.Series) -> np.ndarray:
+    if pd.api.types.is_datetime64_any_dtype(s):
+        v = s.astype("int64").to_numpy().astype(float)
+        v[s.isna().to_numpy()] = np.nan
+        return v
+    return s.to_numpy(dtype=float)
+
+
+def ks_complement(real: pd.Series, synthetic: pd.Series) -> float:
+    """1 - two-sample KS statistic on non-missing values (1 = same distribution)."""
+    r, s = _as_float(real), _as_float(synthetic)
+    r, s = r[~np.isnan(r)], s[~np.isnan(s)]
+    if len(r) == 0 or len(s) == 0:
+        return 0.0
+    return float(1.0 - stats.ks_2samp(r, s).statistic)
+
+
+def tv_complement(real: pd.Series, synthetic: pd.Series) -> float:
+    """1 - total variation distance between category frequencies (missing excluded)."""
+    pr = real.dropna().value_counts(normalize=True)
+    ps = synthetic.dropna().value_counts(normalize=True)
+    if len(pr) == 0 or len(ps) == 0:
+        return 0.0
+    cats = pr.index.union(ps.index)
+    return float(1.0 - 0.5 * np.abs(pr.reindex(cats, fill_value=0) - ps.reindex(cats, fill_value=0)).sum())
+
+
+def _discretise(real: pd.Series, other: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
+    """Map a column to discrete codes; numerics are binned at the REAL column's quantiles."""
+    if kind in ("numeric", "datetime"):
+        r, o = _as_float(real), _as_float(other)
+        edges = np.unique(np.nanquantile(r, np.linspace(0, 1, N_BINS + 1)[1:-1])) if np.isfinite(r).any() else []
+        def cut(v):
+            codes = np.searchsorted(edges, v, side="right").astype(object)
+            codes[np.isnan(v)] = "NA"
+            return pd.Series(codes.astype(str))
+        return cut(r), cut(o)
+    return (real.fillna("NA").astype(str).reset_index(drop=True),
+            other.fillna("NA").astype(str).reset_index(drop=True))
+
+
+def contingency_similarity(a_real, b_real, a_syn, b_syn) -> float:
+    """1 - TV distance between the joint frequency tables of two discrete columns."""
+    pr = pd.crosstab(a_real, b_real, normalize=True).stack()
+    ps = pd.crosstab(a_syn, b_syn, normalize=True).stack()
+    idx = pr.index.union(ps.index)
+    return float(1.0 - 0.5 * np.abs(pr.reindex(idx, fill_value=0) - ps.reindex(idx, fill_value=0)).sum())
+
+
+def correlation_similarity(x_real, y_real, x_syn, y_syn) -> tuple[float, float, float]:
+    """(1 - |r_real - r_syn| / 2, r_real, r_syn) with Pearson r on complete pairs."""
+    def r(x, y):
+        ok = ~(np.isnan(x) | np.isnan(y))
+        if ok.sum() < 3 or np.std(x[ok]) == 0 or np.std(y[ok]) == 0:
+            return 0.0
+        return float(np.corrcoef(x[ok], y[ok])[0, 1])
+    rr, rs = r(x_real, y_real), r(x_syn, y_syn)
+    return 1.0 - abs(rr - rs) / 2.0, rr, rs
+
+
+def pair_trends(real: pd.DataFrame, synthetic: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
+    """One row per column pair: kind of comparison, similarity, and the real/synthetic correlations."""
+    rows = []
+    disc = {c: _discretise(real[c], synthetic[c], k) for c, k in schema.kinds.items()}
+    num = {c: (_as_float(real[c]), _as_float(synthetic[c])) for c in schema.of_kind("numeric", "datetime")}
+    for a, b in itertools.combinations(schema.columns, 2):
+        if a in num and b in num:
+            sim, rr, rs = correlation_similarity(num[a][0], num[b][0], num[a][1], num[b][1])
+            rows.append({"column_a": a, "column_b": b, "method": "correlation", "similarity": sim,
+                         "real": rr, "synthetic": rs})
+        else:
+            sim = contingency_similarity(disc[a][0], disc[b][0], disc[a][1], disc[b][1])
+            rows.append({"column_a": a, "column_b": b, "method": "contingency", "similarity": sim,
+                         "real": np.nan, "synthetic": np.nan})
+    return pd.DataFrame(rows, columns=["column_a", "column_b", "method", "similarity", "real", "synthetic"])
+
+
+def column_shapes(real: pd.DataFrame, synthetic: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
+    rows = []
+    for c, k in schema.kinds.items():
+        if k in ("numeric", "datetime"):
+            rows.append({"column": c, "kind": k, "method": "KS complement", "similarity": ks_complement(real[c], synthetic[c])})
+        else:
+            rows.append({"column": c, "kind": k, "method": "TV complement", "similarity": tv_complement(real[c], synthetic[c])})
+        mr, ms = real[c].isna().mean(), synthetic[c].isna().mean()
+        rows[-1].update({"missing_real": mr, "missing_synthetic": ms, "missing_match": 1.0 - abs(mr - ms)})
+    return pd.DataFrame(rows)
+
+
+def _bootstrap_mean_ci(values: np.ndarray, rng, n_boot: int = 500) -> tuple[float, float]:
+    """CI of a mean over columns/pairs (describes spread across columns, not sampling error)."""
+    if len(values) < 2:
+        return (float(values.mean()), float(values.mean())) if len(values) else (np.nan, np.nan)
+    means = rng.choice(values, size=(n_boot, len(values)), replace=True).mean(axis=1)
+    return float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975))
+
+
+def encode_for_model(frames: list[pd.DataFrame], schema: TableSchema) -> list[np.ndarray]:
+    """Numeric features for a classifier: numerics as float (NaN kept), categoricals as codes
+    shared across frames, datetimes as seconds."""
+    out = [[] for _ in frames]
+    for c, k in schema.kinds.items():
+        if k in ("numeric", "datetime"):
+            for i, f in enumerate(frames):
+                out[i].append(_as_float(f[c]))
+        else:
+            cats = pd.Index(pd.unique(pd.concat([f[c] for f in frames]).dropna()))
+            for i, f in enumerate(frames):
+                codes = cats.get_indexer(f[c]).astype(float)
+                codes[codes < 0] = np.nan
+                out[i].append(codes)
+    return [np.column_stack(cols) if cols else np.zeros((len(f), 0)) for cols, f in zip(out, frames)]
+
+
+def detection_auc(real: pd.DataFrame, synthetic: pd.DataFrame, schema: TableSchema, *, random_state=0,
+                  max_rows: int = 20_000, n_splits: int = 5) -> tuple[float, tuple[float, float], int]:
+    """Cross-validated ROC AUC of HistGradientBoosting telling real (1) from synthetic (0).
+
+    Both sides are subsampled to the same size (<= max_rows each) so the AUC is not driven by
+    class imbalance. Returns (mean AUC, (min, max) over folds, rows per side).
+    """
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedKFold
+
+    rng = check_random_state(random_state)
+    n = min(len(real), len(synthetic), max_rows)
+    r = real.iloc[rng.choice(len(real), n, replace=False)]
+    s = synthetic.iloc[rng.choice(len(synthetic), n, replace=False)]
+    xr, xs = encode_for_model([r, s], schema)
+    cat_mask = np.array([k in ("categorical", "boolean") for k in schema.kinds.values()])
+    X = np.vstack([xr, xs])
+    y = np.r_[np.ones(n), np.zeros(n)]
+    aucs = []
+    folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=int(rng.integers(2**31 - 1)))
+    for tr, te in folds.split(X, y):
+        clf = HistGradientBoostingClassifier(max_iter=100, categorical_features=cat_mask if cat_mask.any() else None,
+                                             random_state=int(rng.integers(2**31 - 1)))
+        clf.fit(X[tr], y[tr])
+        aucs.append(roc_auc_score(y[te], clf.predict_proba(X[te])[:, 1]))
+    return float(np.mean(aucs)), (float(np.min(aucs)), float(np.max(aucs))), n
+
+
+def fidelity_report(real: pd.DataFrame, synthetic: pd.DataFrame, schema: TableSchema, *, random_state=0,
+                    detection_max_rows: int = 20_000, max_rows: int = 200_000) -> Report:
+    """Fidelity metrics; tables larger than `max_rows` are subsampled (stated in the notes)."""
+    rng = check_random_state(random_state)
+    notes = ""
+    if len(synthetic) > max_rows or len(real) > max_rows:
+        notes = f"shape/pair metrics on a random subsample of at most {max_rows:,} rows per table"
+        real = real.iloc[np.sort(rng.choice(len(real), min(len(real), max_rows), replace=False))]
+        synthetic = synthetic.iloc[np.sort(rng.choice(len(synthetic), min(len(synthetic), max_rows), replace=False))]
+    rep = Report()
+    shapes = column_shapes(real, synthetic, schema)
+    v = shapes["similarity"].to_numpy()
+    rep.add(metric("column_shape", "fidelity", float(v.mean()), ci=_bootstrap_mean_ci(v, rng),
+                   notes=("mean over columns of KS complement (numeric) / TV complement (categorical); "
+                          "CI = bootstrap over columns. " + notes).strip(),
+                   details={"per_column": shapes.to_dict(orient="records")}))
+    mm = shapes["missing_match"].to_numpy()
+    rep.add(metric("missing_rate_match", "fidelity", float(mm.mean()), ci=_bootstrap_mean_ci(mm, rng),
+                   notes="mean over columns of 1 - |missing rate real - missing rate synthetic|"))
+    pairs = pair_trends(real, synthetic, schema)
+    if len(pairs):
+        pv = pairs["similarity"].to_numpy()
+        worst = pairs.nsmallest(5, "similarity")[["column_a", "column_b", "method", "similarity"]]
+        rep.add(metric("pair_trends", "fidelity", float(pv.mean()), ci=_bootstrap_mean_ci(pv, rng),
+                       notes=f"mean over all {len(pairs)} column pairs of correlation similarity (numeric-numeric) "
+                             f"or contingency similarity ({N_BINS} quantile bins for numerics); CI = bootstrap over pairs",
+                       details={"per_pair": pairs.to_dict(orient="records"),
+                                "worst_pairs": worst.to_dict(orient="records")}))
+    auc, (lo, hi), n = detection_auc(real, synthetic, schema, random_state=rng, max_rows=detection_max_rows)
+    rep.add(metric("detection_auc", "fidelity", auc, direction="target", target=0.5, bounds=(0.0, 1.0),
+                   score=float(1.0 - 2.0 * max(auc - 0.5, 0.0)), ci=(lo, hi),
+                   notes=f"5-fold CV ROC AUC of gradient boosting telling real from synthetic on {n:,} rows each; "
+                         "0.5 = indistinguishable; score = 1 - 2*max(AUC-0.5, 0); CI = range over folds"))
+    rep.frames["column_shapes"] = shapes
+    rep.frames["pair_trends"] = pairs
+    return rep

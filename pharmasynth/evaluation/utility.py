@@ -1,0 +1,151 @@
+"""Utility: train on synthetic, test on real (TSTR) against train on real, test on real (TRTR).
+
+The same model (gradient boosting) is fitted once on the real training table and once on the
+synthetic table, and both are scored on the real HOLDOUT that the generator never saw. The
+utility loss is (TRTR - TSTR) / TRTR in percent; users call a loss under 5-10 % "good".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .._util.random import check_random_state
+from ..errors import DataError, SchemaError, check_option
+from .fidelity import encode_for_model
+from .metrics import MetricResult, metric
+from .report import Report
+from .tabular import TableSchema
+
+GOOD_LOSS_PERCENT = 10.0
+
+
+def detect_task(y: pd.Series, kind: str) -> str:
+    if kind in ("categorical", "boolean"):
+        return "classification"
+    return "regression"
+
+
+def _fit_predict(task, Xtr, ytr, Xte, cat_mask, seed):
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+    cat = cat_mask if cat_mask.any() else None
+    if task == "classification":
+        model = HistGradientBoostingClassifier(max_iter=200, categorical_features=cat, random_state=seed)
+    else:
+        model = HistGradientBoostingRegressor(max_iter=200, categorical_features=cat, random_state=seed)
+    model.fit(Xtr, ytr)
+    if task == "classification":
+        return model.predict_proba(Xte), model.classes_
+    return model.predict(Xte), None
+
+
+def _scores(task, y_true, pred, classes, all_classes):
+    from sklearn.metrics import balanced_accuracy_score, mean_absolute_error, r2_score, roc_auc_score
+
+    if task == "regression":
+        return {"r2": r2_score(y_true, pred), "mae": mean_absolute_error(y_true, pred)}
+    # align predicted probabilities to every class seen in the real data
+    proba = np.zeros((len(y_true), len(all_classes)))
+    for j, c in enumerate(classes):
+        proba[:, list(all_classes).index(c)] = pred[:, j]
+    labels = np.asarray(all_classes)[proba.argmax(axis=1)]
+    out = {"balanced_accuracy": balanced_accuracy_score(y_true, labels)}
+    present = [c for c in all_classes if (y_true == c).any()]
+    if len(present) < 2:
+        out["auc"] = np.nan
+    elif len(all_classes) == 2:
+        out["auc"] = roc_auc_score(y_true == all_classes[1], proba[:, 1])
+    else:
+        keep = [list(all_classes).index(c) for c in present]
+        p = proba[:, keep]
+        p = p / np.clip(p.sum(axis=1, keepdims=True), 1e-12, None)
+        out["auc"] = roc_auc_score(y_true, p, multi_class="ovr", average="macro", labels=present)
+    return out
+
+
+def utility_report(real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.DataFrame | None, schema: TableSchema,
+                   target: str | None, *, task: str = "auto", random_state=0, n_boot: int = 300,
+                   max_train_rows: int = 100_000) -> Report:
+    rep = Report()
+    if target is None:
+        rep.add(MetricResult.skipped("utility_loss", "utility", "no target column given (--target)"))
+        return rep
+    if target not in schema.kinds:
+        raise SchemaError(f"target column {target!r} is not in the tables (columns: {schema.columns}).")
+    if holdout is None:
+        rep.add(MetricResult.skipped("utility_loss", "utility",
+                                     "no real holdout given: TSTR needs real records the generator never saw"))
+        return rep
+    check_option("task", task, ("auto", "classification", "regression"))
+    task = detect_task(real[target], schema.kinds[target]) if task == "auto" else task
+    rng = check_random_state(random_state)
+    if real[target].dropna().nunique() < 2:
+        raise DataError(f"target column {target!r} is constant in the real table ({real[target].dropna().iloc[0]!r}); "
+                        "there is nothing to predict. Choose another --target.")
+    features = [c for c in schema.columns if c != target]
+    if not features:
+        raise DataError("utility needs at least one column besides the target.")
+    fschema = TableSchema({c: schema.kinds[c] for c in features})
+    parts = []
+    for df in (real, synthetic, holdout):
+        df = df[df[target].notna()]
+        if len(df) > max_train_rows:
+            df = df.iloc[np.sort(rng.choice(len(df), max_train_rows, replace=False))]
+        parts.append(df)
+    real_, syn_, hold_ = parts
+    if len(syn_) == 0:
+        raise DataError(f"the synthetic table has no row with a value in the target column {target!r}.")
+    Xr, Xs, Xh = encode_for_model([real_, syn_, hold_], fschema)
+    cat_mask = np.array([k in ("categorical", "boolean") for k in fschema.kinds.values()])
+    if task == "classification":
+        yr, ys, yh = (d[target].astype(str).to_numpy() for d in (real_, syn_, hold_))
+        all_classes = sorted(pd.unique(np.r_[yr, ys]))
+    else:
+        yr, ys, yh = (d[target].astype(float).to_numpy() for d in (real_, syn_, hold_))
+        all_classes = None
+    seed = int(rng.integers(2**31 - 1))
+    pred_r, cls_r = _fit_predict(task, Xr, yr, Xh, cat_mask, seed)
+    if task == "classification" and len(pd.unique(ys)) < 2:
+        raise DataError(f"target {target!r} is constant in the synthetic table; a model trained on it cannot classify.")
+    pred_s, cls_s = _fit_predict(task, Xs, ys, Xh, cat_mask, seed)
+    trtr = _scores(task, yh, pred_r, cls_r, all_classes)
+    tstr = _scores(task, yh, pred_s, cls_s, all_classes)
+
+    # bootstrap over holdout rows: the same resample scores both models, so the loss CI is paired
+    boots = {k: [] for k in trtr}
+    n = len(yh)
+    for _ in range(n_boot):
+        idx = rng.integers(0, n, n)
+        a = _scores(task, yh[idx], pred_r[idx], cls_r, all_classes)
+        b = _scores(task, yh[idx], pred_s[idx], cls_s, all_classes)
+        for k in trtr:
+            boots[k].append((a[k], b[k]))
+    headline = "auc" if task == "classification" else "r2"
+    for k in trtr:
+        pairs = np.array(boots[k], dtype=float)
+        higher = k != "mae"
+        bounds = (0.0, 1.0) if k in ("auc", "balanced_accuracy") else ((-np.inf, 1.0) if k == "r2" else (0.0, np.inf))
+        ci_s = tuple(np.nanquantile(pairs[:, 1], [0.025, 0.975]))
+        rep.add(metric(f"tstr_{k}", "utility", tstr[k], direction="higher" if higher else "lower", bounds=bounds,
+                       ci=ci_s, score=None,
+                       notes=f"{k} on the real holdout of a model trained on synthetic data (TRTR: {trtr[k]:.4g})",
+                       details={"trtr": trtr[k], "tstr": tstr[k]}))
+    pairs = np.array(boots[headline], dtype=float)
+    if headline == "r2":
+        # R² can be negative; measure the loss against the explained variance itself
+        loss = 100.0 * (trtr["r2"] - tstr["r2"]) / max(abs(trtr["r2"]), 1e-12)
+        bl = 100.0 * (pairs[:, 0] - pairs[:, 1]) / np.maximum(np.abs(pairs[:, 0]), 1e-12)
+    else:
+        # AUC: loss of the skill above chance (0.5), so that a useless model is a 100 % loss
+        loss = 100.0 * (trtr["auc"] - tstr["auc"]) / max(trtr["auc"] - 0.5, 1e-12)
+        bl = 100.0 * (pairs[:, 0] - pairs[:, 1]) / np.maximum(pairs[:, 0] - 0.5, 1e-12)
+    ci = tuple(np.nanquantile(bl, [0.025, 0.975]))
+    verdict = "good" if loss <= GOOD_LOSS_PERCENT else "poor"
+    rep.add(metric("utility_loss_percent", "utility", loss, direction="lower", bounds=(-np.inf, np.inf), ci=ci,
+                   score=float(np.clip(1.0 - max(loss, 0.0) / 100.0, 0.0, 1.0)),
+                   notes=(f"{task}; loss of {'AUC above chance' if headline == 'auc' else 'R²'} of train-synthetic vs "
+                          f"train-real, both tested on {n:,} real holdout rows; under 5-10 % is good ({verdict}); "
+                          "CI = paired bootstrap over holdout rows; score = 1 - loss/100"),
+                   details={"task": task, "target": target, "trtr": trtr, "tstr": tstr}))
+    return rep
