@@ -1,0 +1,39 @@
+"""Deliberately simple generators that give the metrics something to beat."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .._util.random import check_random_state
+from ..errors import DataError, NotFittedError
+
+
+class IndependentMarginals:
+    """Resample every column on its own from the real values (missing values included).
+
+    Each column's shape is perfect by construction while every relation between columns is
+    destroyed, so pair-trend and detection metrics should flag it. Note that it copies real
+    values, so it is a fidelity baseline, not a privacy-safe generator (rows are new
+    combinations, but rare values are reproduced verbatim). It keeps the training values in
+    memory and has no `save`.
+    """
+
+    def __init__(self, random_state=None):
+        self.random_state = random_state
+
+    def fit(self, data: pd.DataFrame) -> "IndependentMarginals":
+        if not isinstance(data, pd.DataFrame) or len(data) == 0:
+            raise DataError("IndependentMarginals.fit needs a non-empty pandas DataFrame.")
+        self.columns_ = list(data.columns)
+        self.dtypes_ = data.dtypes.to_dict()
+        self.values_ = {c: data[c].to_numpy() for c in data.columns}
+        self.rng_ = check_random_state(self.random_state)
+        return self
+
+    def sample(self, n: int, random_state=None) -> pd.DataFrame:
+        if not hasattr(self, "values_"):
+            raise NotFittedError("IndependentMarginals: call fit(data) before sample(n).")
+        rng = check_random_state(random_state) if random_state is not None else self.rng_
+        out = {c: v[rng.integers(0, len(v), n)] for c, v in self.values_.items()}
+        return pd.DataFrame(out, columns=self.columns_).astype(self.dtypes_)
