@@ -1,0 +1,128 @@
+"""Benchmark: SmilesVAE sampling throughput, and conditional success of LatentDiffusion vs
+rejection sampling from the unconditioned VAE at equal compute.
+
+Equal compute is stated two ways, both reported:
+  * equal wall time: rejection sampling gets the seconds LatentDiffusion spent (denoising + decoding
+    + the property check), drawing VAE batches until that time is used up;
+  * equal decoder calls: rejection sampling decodes exactly as many molecules as were requested.
+Conditional success = share of ALL requested molecules that are valid and within tolerance.
+
+    python benchmarks/bench_molgen_generation.py --quick
+    python benchmarks/bench_molgen_generation.py --device cuda      # on a GPU machine
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+from pharmasynth._util import atomic_write_json
+from pharmasynth.molgen import LatentDiffusion, SmilesVAE, conditional_success, rejection_sample
+from pharmasynth.molgen.demo import load_moses
+
+CONDITIONS = [{"qed": 0.8, "logp": 2.5}, {"qed": 0.7, "logp": 4.0}, {"qed": 0.85, "logp": 1.5}]
+TOLERANCE = {"qed": 0.1, "logp": 0.5}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--device", default="cpu", help="cpu or cuda (throughput is measured on cpu and here)")
+    ap.add_argument("--n-train", type=int, default=None)
+    ap.add_argument("--epochs", type=int, default=None)
+    ap.add_argument("--out", default="benchmarks/results/molgen_generation.json")
+    args = ap.parse_args(argv)
+    n_train = args.n_train or (3000 if args.quick else 20000)
+    epochs = args.epochs or (1 if args.quick else 3)
+    n_req = 200 if args.quick else 1000
+    repeats = 3
+
+    rng = np.random.default_rng(0)
+    train_all = load_moses("train")
+    train = [train_all[i] for i in np.sort(rng.choice(len(train_all), min(n_train, len(train_all)), replace=False))]
+    t = time.perf_counter()
+    vae = SmilesVAE(latent_dim=32, embed_dim=32, hidden_dim=128, batch_size=64, lr=3e-3, kl_anneal_steps=500,
+                    epochs=epochs, device=args.device, random_state=0).fit(train)
+    vae_s = time.perf_counter() - t
+    t = time.perf_counter()
+    ldm = LatentDiffusion(vae, conditions=["qed", "logp"], epochs=20 if args.quick else 60,
+                          random_state=0).fit(train[: min(len(train), 8000)])
+    ldm_s = time.perf_counter() - t
+
+    # ---- throughput -----------------------------------------------------------------------
+    n_tp = 1000 if args.quick else 5000
+    devices = ["cpu"] + ([args.device] if args.device != "cpu" else [])
+    throughput = {}
+    for dev in devices:
+        model = _on_device(vae, dev)
+        times = []
+        for r in range(repeats):
+            t = time.perf_counter()
+            model.sample(n_tp, batch_size=1024, random_state=r)
+            times.append(time.perf_counter() - t)
+        throughput[dev] = n_tp / statistics.median(times)
+
+    from rdkit import Chem, RDLogger
+
+    RDLogger.DisableLog("rdApp.*")
+    gen = vae.sample(n_req, random_state=123)
+    valid = [s for s in gen if s and Chem.MolFromSmiles(s) is not None]
+    can = {Chem.MolToSmiles(Chem.MolFromSmiles(s)) for s in valid}
+    quality = {"valid": len(valid) / len(gen), "unique": len(can) / max(1, len(valid)),
+               "novelty": float(np.mean([c not in set(train) for c in can])) if can else float("nan")}
+
+    # ---- conditional success ------------------------------------------------------------------
+    rows = []
+    for cond in CONDITIONS:
+        ldm_runs, wall_runs, call_runs = [], [], []
+        for r in range(repeats):
+            t = time.perf_counter()
+            hits = ldm.sample(n_req, cond, guidance_scale=2.0, num_inference_steps=50, random_state=r)
+            cs = conditional_success(hits, cond, TOLERANCE)
+            dt = time.perf_counter() - t
+            ldm_runs.append((cs, dt))
+            wall_runs.append(rejection_sample(vae, n_req, cond, TOLERANCE, max_seconds=dt, random_state=100 + r))
+            call_runs.append(rejection_sample(vae, n_req, cond, TOLERANCE, max_draws=n_req, random_state=200 + r))
+        row = {"condition": cond, "tolerance": TOLERANCE, "n_requested": n_req,
+               "ldm_success": statistics.median(x[0] for x in ldm_runs),
+               "ldm_seconds": statistics.median(x[1] for x in ldm_runs),
+               "rejection_equal_time_success": statistics.median(x["success"] for x in wall_runs),
+               "rejection_equal_time_draws": statistics.median(x["n_draws"] for x in wall_runs),
+               "rejection_equal_calls_success": statistics.median(x["success"] for x in call_runs)}
+        row["ratio_vs_equal_time"] = row["ldm_success"] / max(row["rejection_equal_time_success"], 1e-9)
+        rows.append(row)
+
+    result = {"machine": platform.platform(), "processor": platform.processor(), "quick": args.quick,
+              "n_train": len(train), "vae_epochs": epochs, "vae_train_seconds": vae_s, "ldm_train_seconds": ldm_s,
+              "sampling_throughput_mol_per_s": throughput, "vae_quality_at_T1": quality,
+              "conditional_success": rows, "repeats": repeats, "statistic": "median of repeats"}
+    print(f"trained VAE on {len(train)} MOSES SMILES for {epochs} epoch(s) in {vae_s:.0f} s; LDM in {ldm_s:.0f} s")
+    print(f"VAE at T=1: valid {quality['valid']:.3f}  unique {quality['unique']:.3f}  novelty {quality['novelty']:.3f}")
+    for dev, v in throughput.items():
+        print(f"sampling throughput on {dev}: {v:,.0f} molecules/s (median of {repeats})")
+    print(f"\n{'condition':<26}{'LDM':>8}{'rej=time':>10}{'rej=calls':>11}{'ratio':>8}")
+    for r in rows:
+        c = ", ".join(f"{k}={v}" for k, v in r["condition"].items())
+        print(f"{c:<26}{r['ldm_success']:>8.3f}{r['rejection_equal_time_success']:>10.3f}"
+              f"{r['rejection_equal_calls_success']:>11.3f}{r['ratio_vs_equal_time']:>8.2f}")
+    atomic_write_json(Path(args.out), result)
+    return result
+
+
+def _on_device(vae, dev):
+    if dev == "cpu" and str(vae.device_) == "cpu":
+        return vae
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        vae.save(d)
+        return SmilesVAE.load(d, device=dev)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""The downstream classifier: a small CNN trained on CPU in a few epochs.
+
+The SAME class (same settings) is trained on real-only and on real+synthetic data in the
+augmentation workflow; its penultimate layer is also the offline feature extractor for FID.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._util import torch_generator
+from ..errors import NotFittedError
+
+
+def _net(num_classes: int, width: int = 16):
+    import torch.nn as nn
+
+    return nn.Sequential(
+        nn.Conv2d(1, width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(width, 2 * width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(2 * width, 2 * width, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+        nn.Linear(2 * width, num_classes),
+    )
+
+
+class SmallCNN:
+    """A 3-layer CNN classifier; `balanced=True` weights the loss by inverse class frequency."""
+
+    def __init__(self, num_classes: int, epochs: int = 15, batch_size: int = 32, lr: float = 3e-3,
+                 balanced: bool = False, augment: bool = True, width: int = 16, random_state=0):
+        self.num_classes, self.epochs, self.batch_size, self.lr = num_classes, epochs, batch_size, lr
+        self.balanced, self.augment, self.width, self.random_state = balanced, augment, width, random_state
+
+    def fit(self, images, labels) -> "SmallCNN":
+        import torch
+
+        g = torch_generator(self.random_state)
+        net = _net(self.num_classes, self.width)
+        with torch.no_grad():
+            for p in net.parameters():
+                p.copy_(torch.randn(p.shape, generator=g) * (0.1 if p.ndim > 1 else 0.0))
+        x = torch.as_tensor(np.asarray(images, dtype=np.float32))
+        y = torch.as_tensor(np.asarray(labels, dtype=np.int64))
+        counts = torch.bincount(y, minlength=self.num_classes).float().clamp(min=1)
+        weight = (counts.sum() / counts / self.num_classes) if self.balanced else None
+        loss_fn = torch.nn.CrossEntropyLoss(weight=weight)
+        opt = torch.optim.Adam(net.parameters(), lr=self.lr)
+        for _ in range(self.epochs):
+            perm = torch.randperm(len(x), generator=g)
+            for i in range(0, len(x), self.batch_size):
+                idx = perm[i:i + self.batch_size]
+                xb = x[idx]
+                if self.augment:  # random horizontal flips and 1-pixel shifts
+                    flip = torch.rand(len(xb), generator=g) < 0.5
+                    xb = torch.where(flip[:, None, None, None], xb.flip(-1), xb)
+                    sh = int(torch.randint(-1, 2, (1,), generator=g))
+                    xb = torch.roll(xb, sh, dims=-2)
+                opt.zero_grad()
+                loss_fn(net(xb), y[idx]).backward()
+                opt.step()
+        self.net_ = net.eval()
+        return self
+
+    def _check(self):
+        if not hasattr(self, "net_"):
+            raise NotFittedError("SmallCNN: call fit first.")
+
+    def predict_proba(self, images) -> np.ndarray:
+        import torch
+
+        self._check()
+        with torch.no_grad():
+            return torch.softmax(self.net_(torch.as_tensor(np.asarray(images, dtype=np.float32))), -1).numpy()
+
+    def features(self, images) -> np.ndarray:
+        """Penultimate-layer features (the FID extractor)."""
+        import torch
+
+        self._check()
+        with torch.no_grad():
+            return self.net_[:-1](torch.as_tensor(np.asarray(images, dtype=np.float32))).numpy()

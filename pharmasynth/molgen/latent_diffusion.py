@@ -1,0 +1,272 @@
+"""LatentDiffusion: property-conditioned diffusion over a fitted SmilesVAE's latent space.
+
+Three separate pieces (diffusers style):
+  * `LatentDenoiser`  an MLP: noisy latent + sinusoidal time embedding + condition embedding
+                      (a learned null token replaces the condition for classifier-free guidance)
+  * the noise schedule  `diffusers.DDPMScheduler` for training, DDIM or DDPM for sampling
+  * the sampling loop   `LatentDiffusion._denoise`, written out below.
+Latents and conditions are standardised with the training set's mean and std.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from .._util import progress as _progress
+from .._util import torch_generator
+from .._util.serialization import load_model, save_model
+from ..errors import CheckpointError, DataError, NotFittedError, check_option
+from .steering import PROPERTY_NAMES, molecule_properties
+from .vae import SmilesVAE
+
+
+def _build_denoiser(latent_dim, n_cond, hidden_dim, num_layers):
+    import torch
+    from torch import nn
+
+    class LatentDenoiser(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.time_mlp = nn.Sequential(nn.Linear(hidden_dim, hidden_dim), nn.SiLU(), nn.Linear(hidden_dim, hidden_dim))
+            self.cond_mlp = nn.Sequential(nn.Linear(n_cond, hidden_dim), nn.SiLU(), nn.Linear(hidden_dim, hidden_dim))
+            self.null_cond = nn.Parameter(torch.zeros(hidden_dim))  # "no condition" for CFG
+            self.inp = nn.Linear(latent_dim, hidden_dim)
+            self.blocks = nn.ModuleList(
+                nn.Sequential(nn.LayerNorm(hidden_dim), nn.Linear(hidden_dim, 2 * hidden_dim), nn.SiLU(),
+                              nn.Linear(2 * hidden_dim, hidden_dim)) for _ in range(num_layers))
+            self.out = nn.Sequential(nn.LayerNorm(hidden_dim), nn.Linear(hidden_dim, latent_dim))
+            self.hidden_dim = hidden_dim
+
+        def time_embedding(self, t):
+            half = self.hidden_dim // 2
+            freqs = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32) / half)
+            ang = t.float()[:, None] * freqs[None]
+            return self.time_mlp(torch.cat([ang.sin(), ang.cos()], -1))
+
+        def forward(self, x, t, cond, drop_mask):
+            """drop_mask: bool (B,), True -> use the null condition."""
+            c = self.cond_mlp(cond)
+            c = torch.where(drop_mask[:, None], self.null_cond.expand_as(c), c)
+            h = self.inp(x) + self.time_embedding(t) + c
+            for blk in self.blocks:
+                h = h + blk(h)
+            return self.out(h)
+
+    return LatentDenoiser()
+
+
+class LatentDiffusion:
+    """Diffusion over a fitted `SmilesVAE`'s latents, conditioned on properties (qed, logp, sa, mw).
+
+    >>> ldm = LatentDiffusion(vae, conditions=["qed", "logp"]).fit(train_smiles)
+    >>> ldm.sample(1000, condition={"qed": 0.8, "logp": 2.5}, guidance_scale=2.0)
+    """
+
+    def __init__(self, vae: SmilesVAE, conditions=("qed", "logp"), hidden_dim: int = 256, num_layers: int = 3,
+                 num_train_timesteps: int = 1000, beta_schedule: str = "squaredcos_cap_v2",
+                 guidance_dropout: float = 0.1, scheduler: str = "ddim", lr: float = 1e-3, batch_size: int = 256,
+                 epochs: int = 50, random_state: int | None = 0):
+        self.vae = vae
+        self.conditions = list(conditions)
+        for c in self.conditions:
+            check_option("condition", c, PROPERTY_NAMES)
+        self.hidden_dim = hidden_dim
+        self.num_layers = num_layers
+        self.num_train_timesteps = num_train_timesteps
+        self.beta_schedule = beta_schedule
+        self.guidance_dropout = guidance_dropout
+        self.scheduler = check_option("scheduler", scheduler, ("ddim", "ddpm"))
+        self.lr = lr
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.random_state = random_state
+
+    _PARAMS = ("conditions", "hidden_dim", "num_layers", "num_train_timesteps", "beta_schedule",
+               "guidance_dropout", "scheduler", "lr", "batch_size", "epochs", "random_state")
+
+    def _train_scheduler(self):
+        from diffusers import DDPMScheduler
+
+        return DDPMScheduler(num_train_timesteps=self.num_train_timesteps, beta_schedule=self.beta_schedule)
+
+    def _sample_scheduler(self, kind):
+        from diffusers import DDIMScheduler, DDPMScheduler
+
+        cls = DDIMScheduler if kind == "ddim" else DDPMScheduler
+        return cls.from_config(self._train_scheduler().config)
+
+    # ---- training ---------------------------------------------------------------------------
+    def fit(self, smiles, properties=None, progress: bool | None = None) -> "LatentDiffusion":
+        """Encode `smiles` with the VAE, compute (or take) their properties, train the denoiser."""
+        import pandas as pd
+        import torch
+
+        self.vae._check_fitted()
+        smiles = [str(s) for s in smiles]
+        tok = self.vae.tokenizer_
+        keep = [i for i, s in enumerate(smiles) if tok.fits(s) and all(t in tok.index_ for t in _toks(s))]
+        if properties is None:
+            props = molecule_properties([smiles[i] for i in keep], tuple(self.conditions))
+        else:
+            props = pd.DataFrame(properties).reset_index(drop=True).iloc[keep].reset_index(drop=True)
+            missing = [c for c in self.conditions if c not in props.columns]
+            if missing:
+                raise DataError(f"properties lacks the condition columns {missing}.")
+        cond = props[self.conditions].to_numpy(np.float32)
+        ok = np.isfinite(cond).all(1)
+        idx = [keep[i] for i in np.flatnonzero(ok)]
+        if len(idx) < 2:
+            raise DataError("fewer than 2 training SMILES are valid and encodable by the VAE.")
+        z = self.vae.encode([smiles[i] for i in idx]).astype(np.float32)
+        cond = cond[ok]
+        self.z_mean_, self.z_std_ = z.mean(0), z.std(0) + 1e-6
+        self.c_mean_, self.c_std_ = cond.mean(0), cond.std(0) + 1e-6
+        x_all = torch.as_tensor((z - self.z_mean_) / self.z_std_)
+        c_all = torch.as_tensor((cond - self.c_mean_) / self.c_std_)
+        gen = torch_generator(self.random_state)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(int(torch.randint(0, 2**62, (1,), generator=gen)))
+            net = _build_denoiser(z.shape[1], len(self.conditions), self.hidden_dim, self.num_layers)
+        sched = self._train_scheduler()
+        opt = torch.optim.AdamW(net.parameters(), lr=self.lr)
+        n, history = len(x_all), []
+        n_batches = (n + self.batch_size - 1) // self.batch_size
+        lr_sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, self.epochs * n_batches))
+        bar = _progress(total=self.epochs, desc="LatentDiffusion", enable=progress)
+        net.train()
+        for epoch in range(self.epochs):
+            perm = torch.randperm(n, generator=gen)
+            tot = 0.0
+            for b in range(0, n, self.batch_size):
+                ib = perm[b: b + self.batch_size]
+                x0, c = x_all[ib], c_all[ib]
+                noise = torch.randn(x0.shape, generator=gen)
+                t = torch.randint(0, self.num_train_timesteps, (len(ib),), generator=gen)
+                drop = torch.rand(len(ib), generator=gen) < self.guidance_dropout
+                xt = sched.add_noise(x0, noise, t)
+                loss = torch.nn.functional.mse_loss(net(xt, t, c, drop), noise)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                lr_sched.step()
+                tot += loss.item() * len(ib)
+            history.append({"epoch": epoch + 1, "loss": tot / n})
+            bar.update(1)
+        bar.close()
+        self.denoiser_ = net.eval()
+        self.history_ = history
+        self.n_train_ = int(n)
+        return self
+
+    def _check_fitted(self):
+        if not hasattr(self, "denoiser_"):
+            raise NotFittedError("this LatentDiffusion is not fitted; call fit(smiles) or LatentDiffusion.load().")
+
+    # ---- sampling ---------------------------------------------------------------------------
+    def _condition_vector(self, condition: dict | None, n: int):
+        import torch
+
+        if not condition:
+            return torch.zeros(n, len(self.conditions)), torch.ones(n, dtype=torch.bool)
+        unknown = set(condition) - set(self.conditions)
+        if unknown:
+            raise ValueError(f"condition names {sorted(unknown)} were not trained; this model knows "
+                             f"{self.conditions}.")
+        missing = [c for c in self.conditions if c not in condition]
+        if missing:
+            raise ValueError(f"give a value for every trained condition {self.conditions}; missing {missing}.")
+        v = np.array([float(condition[c]) for c in self.conditions], np.float32)
+        v = (v - self.c_mean_) / self.c_std_
+        return torch.as_tensor(np.tile(v, (n, 1))), torch.zeros(n, dtype=torch.bool)
+
+    def _denoise(self, x, cond, uncond_mask, guidance_scale, scheduler, num_inference_steps, gen):
+        """The sampling loop: classifier-free guidance eps = eps_u + s * (eps_c - eps_u)."""
+        import torch
+
+        scheduler.set_timesteps(num_inference_steps)
+        all_null = torch.ones(len(x), dtype=torch.bool)
+        with torch.no_grad():
+            for t in scheduler.timesteps:
+                tt = torch.full((len(x),), int(t), dtype=torch.long)
+                eps_c = self.denoiser_(x, tt, cond, uncond_mask)
+                if guidance_scale != 1.0 and not bool(uncond_mask.all()):
+                    eps_u = self.denoiser_(x, tt, cond, all_null)
+                    eps = eps_u + guidance_scale * (eps_c - eps_u)
+                else:
+                    eps = eps_c
+                x = scheduler.step(eps, t, x, generator=gen).prev_sample
+        return x
+
+    def sample_latents(self, n: int, condition: dict | None = None, guidance_scale: float = 2.0,
+                       num_inference_steps: int = 50, temperature: float = 1.0, scheduler: str | None = None,
+                       random_state=None) -> np.ndarray:
+        """Latent vectors (in the VAE's space) drawn from the conditional diffusion."""
+        import torch
+
+        self._check_fitted()
+        kind = check_option("scheduler", scheduler or self.scheduler, ("ddim", "ddpm"))
+        rs = self.random_state if random_state is None else random_state
+        gen = torch_generator(rs)
+        cond, mask = self._condition_vector(condition, int(n))
+        x = torch.randn((int(n), len(self.z_mean_)), generator=gen) * float(temperature)
+        x = self._denoise(x, cond, mask, float(guidance_scale), self._sample_scheduler(kind),
+                          int(num_inference_steps), gen)
+        return x.numpy() * self.z_std_ + self.z_mean_
+
+    def sample(self, n: int, condition: dict | None = None, guidance_scale: float = 2.0,
+               num_inference_steps: int = 50, temperature: float = 1.0, decode_temperature: float = 0.0,
+               scheduler: str | None = None, random_state=None) -> list[str]:
+        """n SMILES for the requested properties, e.g. condition={"qed": 0.8, "logp": 2.5}.
+
+        temperature scales the initial noise; decode_temperature is the VAE decoder's (0 = greedy)."""
+        rs = self.random_state if random_state is None else random_state
+        rng = np.random.default_rng(rs) if not isinstance(rs, np.random.Generator) else rs
+        z = self.sample_latents(n, condition, guidance_scale, num_inference_steps, temperature, scheduler,
+                                random_state=rng)
+        return self.vae.decode(z, temperature=decode_temperature, random_state=rng)
+
+    # ---- files ------------------------------------------------------------------------------
+    def save(self, path) -> Path:
+        """Folder: config.json + model.safetensors (denoiser), and vae/ (the VAE it decodes with)."""
+        self._check_fitted()
+        path = Path(path)
+        self.vae.save(path / "vae")
+        import torch
+
+        tensors = dict(self.denoiser_.state_dict())
+        for k in ("z_mean_", "z_std_", "c_mean_", "c_std_"):
+            tensors["stat." + k] = torch.as_tensor(getattr(self, k))
+        cfg = {"class": "LatentDiffusion", "params": {k: getattr(self, k) for k in self._PARAMS},
+               "latent_dim": int(len(self.z_mean_)), "history": self.history_, "n_train": self.n_train_}
+        return save_model(path, cfg, tensors)
+
+    @classmethod
+    def load(cls, path, vae: SmilesVAE | None = None) -> "LatentDiffusion":
+        path = Path(path)
+        config, tensors = load_model(path, expected_class="LatentDiffusion")
+        vae = vae if vae is not None else SmilesVAE.load(path / "vae")
+        self = cls(vae, **config["params"])
+        stats = {k[5:]: tensors.pop(k).numpy() for k in list(tensors) if k.startswith("stat.")}
+        for k, v in stats.items():
+            setattr(self, k, v)
+        net = _build_denoiser(config["latent_dim"], len(self.conditions), self.hidden_dim, self.num_layers)
+        try:
+            net.load_state_dict(tensors)
+        except RuntimeError as exc:
+            raise CheckpointError(f"{path}: weights do not match config.json ({exc}).") from exc
+        self.denoiser_ = net.eval()
+        self.history_ = config.get("history", [])
+        self.n_train_ = config.get("n_train")
+        return self
+
+
+def _toks(s):
+    from .tokenizer import tokenize
+
+    try:
+        return tokenize(s)
+    except Exception:
+        return ["\x00"]

@@ -1,0 +1,292 @@
+"""SmilesVAE: a GRU encoder-decoder over SMILES tokens (MOSES-VAE-like), with KL annealing.
+
+Encoder: embedding -> bidirectional GRU -> (mu, logvar) of q(z|x).
+Decoder: z -> initial hidden state; at each step the input is [token embedding, z] (teacher
+forcing in training). KL annealing is *linear*: weight = kl_weight_max * min(1, step / kl_anneal_steps).
+No dropout, so that every random draw comes from the model's own torch.Generator.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from .._util import progress as _progress
+from .._util import resolve_device, torch_generator
+from .._util.serialization import load_checkpoint, load_model, save_checkpoint, save_model
+from ..errors import CheckpointError, DataError, NotFittedError, SkippedRecordsWarning
+from .tokenizer import SmilesTokenizer, tokenize
+
+
+def _build_net(vocab_size, embed_dim, hidden_dim, num_layers, latent_dim):
+    import torch
+    from torch import nn
+
+    class VAENet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = nn.Embedding(vocab_size, embed_dim, padding_idx=0)
+            self.encoder = nn.GRU(embed_dim, hidden_dim, num_layers=num_layers, batch_first=True,
+                                  bidirectional=True)
+            self.q_mu = nn.Linear(2 * hidden_dim, latent_dim)
+            self.q_logvar = nn.Linear(2 * hidden_dim, latent_dim)
+            self.z_to_h = nn.Linear(latent_dim, hidden_dim * num_layers)
+            self.decoder = nn.GRU(embed_dim + latent_dim, hidden_dim, num_layers=num_layers, batch_first=True)
+            self.out = nn.Linear(hidden_dim, vocab_size)
+            self.num_layers, self.hidden_dim = num_layers, hidden_dim
+
+        def encode(self, x, lengths):
+            emb = self.embed(x)
+            packed = nn.utils.rnn.pack_padded_sequence(emb, lengths.cpu(), batch_first=True, enforce_sorted=False)
+            _, h = self.encoder(packed)  # (num_layers*2, B, H)
+            h = torch.cat([h[-2], h[-1]], dim=-1)
+            return self.q_mu(h), self.q_logvar(h)
+
+        def init_hidden(self, z):
+            h = self.z_to_h(z).view(z.shape[0], self.num_layers, self.hidden_dim)
+            return h.transpose(0, 1).contiguous()
+
+        def decode_step(self, tokens, z, h):
+            inp = torch.cat([self.embed(tokens), z.unsqueeze(1).expand(-1, tokens.shape[1], -1)], dim=-1)
+            out, h = self.decoder(inp, h)
+            return self.out(out), h
+
+    return VAENet()
+
+
+class SmilesVAE:
+    """Variational autoencoder over SMILES strings.
+
+    >>> vae = SmilesVAE(latent_dim=64, random_state=0).fit(train_smiles)
+    >>> vae.sample(1000, temperature=1.0)
+    """
+
+    def __init__(self, latent_dim: int = 64, embed_dim: int = 64, hidden_dim: int = 256, num_layers: int = 1,
+                 max_length: int = 100, kl_weight_max: float = 0.05, kl_anneal_steps: int = 2000,
+                 lr: float = 1e-3, batch_size: int = 128, epochs: int = 10, grad_clip: float = 50.0,
+                 device: str = "cpu", random_state: int | None = 0):
+        self.latent_dim = latent_dim
+        self.embed_dim = embed_dim
+        self.hidden_dim = hidden_dim
+        self.num_layers = num_layers
+        self.max_length = max_length
+        self.kl_weight_max = kl_weight_max
+        self.kl_anneal_steps = kl_anneal_steps
+        self.lr = lr
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.grad_clip = grad_clip
+        self.device = device
+        self.random_state = random_state
+
+    _PARAMS = ("latent_dim", "embed_dim", "hidden_dim", "num_layers", "max_length", "kl_weight_max",
+               "kl_anneal_steps", "lr", "batch_size", "epochs", "grad_clip", "device", "random_state")
+
+    def get_params(self) -> dict:
+        return {k: getattr(self, k) for k in self._PARAMS}
+
+    # ---- training ---------------------------------------------------------------------------
+    def _check_fitted(self):
+        if not hasattr(self, "net_"):
+            raise NotFittedError("this SmilesVAE is not fitted; call fit(smiles) or SmilesVAE.load(path).")
+
+    def _prepare(self, smiles):
+        smiles = [str(s) for s in smiles]
+        keep, skipped = [], []
+        for i, s in enumerate(smiles):
+            try:
+                ok = len(tokenize(s)) + 2 <= self.max_length
+                reason = f"longer than max_length={self.max_length} tokens"
+            except Exception as exc:  # grammar error: report, do not stop training
+                ok, reason = False, str(exc)
+            (keep if ok else skipped).append(s if ok else (i, s, reason))
+        if skipped:
+            warnings.warn(f"{len(skipped)} of {len(smiles)} training SMILES skipped (first: #{skipped[0][0]} "
+                          f"{skipped[0][1][:60]!r}: {skipped[0][2]}). Raise max_length to keep long ones.",
+                          SkippedRecordsWarning, stacklevel=3)
+        if not keep:
+            raise DataError("no usable training SMILES (all empty, unparsable or too long).")
+        self.skipped_ = [(i, s[:80], r) for i, s, r in skipped]
+        return keep
+
+    def fit(self, smiles, epochs: int | None = None, checkpoint_dir=None, resume: bool = True,
+            progress: bool | None = None) -> "SmilesVAE":
+        """Train on a list of SMILES. With `checkpoint_dir`, a checkpoint is written after each epoch
+        and (resume=True) training continues exactly from the last one."""
+        import torch
+
+        epochs = self.epochs if epochs is None else int(epochs)
+        smiles = self._prepare(smiles)
+        dev = resolve_device(self.device)
+        ckpt_path = Path(checkpoint_dir) / "vae_checkpoint.pt" if checkpoint_dir else None
+        state = None
+        if ckpt_path is not None and resume and ckpt_path.is_file():
+            state = load_checkpoint(ckpt_path)
+            vocab = state["vocab"]
+            self.tokenizer_ = SmilesTokenizer.from_vocab(vocab, self.max_length, on_unknown="unk")
+        else:
+            self.tokenizer_ = SmilesTokenizer(self.max_length).fit(smiles)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # unknown tokens after resume on new data become <unk>
+            data = torch.as_tensor(self.tokenizer_.encode(smiles))
+        lengths = (data != 0).sum(1)
+        gen = torch_generator(self.random_state)  # one CPU generator: init, shuffling, reparam noise
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(int(torch.randint(0, 2**62, (1,), generator=gen)))  # init only, state restored
+            net = _build_net(len(self.tokenizer_), self.embed_dim, self.hidden_dim, self.num_layers,
+                             self.latent_dim)
+        net.to(dev)
+        opt = torch.optim.Adam(net.parameters(), lr=self.lr)
+        step, start_epoch, history = 0, 0, []
+        if state is not None:
+            try:
+                net.load_state_dict(state["model"])
+            except RuntimeError as exc:
+                raise CheckpointError(f"{ckpt_path}: does not match this configuration ({exc}).") from exc
+            opt.load_state_dict(state["optimizer"])
+            gen.set_state(state["rng"])
+            step, start_epoch = int(state["step"]), int(state["epoch"])
+            history = list(state["history"])
+        self.net_, self.device_ = net, dev
+        n = len(data)
+        bar = _progress(total=max(0, epochs - start_epoch) * ((n + self.batch_size - 1) // self.batch_size),
+                        desc="SmilesVAE", enable=progress)
+        for epoch in range(start_epoch, epochs):
+            net.train()
+            perm = torch.randperm(n, generator=gen)
+            sums = np.zeros(3)
+            for b in range(0, n, self.batch_size):
+                idx = perm[b: b + self.batch_size]
+                x, ln = data[idx].to(dev), lengths[idx]
+                L = int(ln.max())
+                x = x[:, :L]
+                mu, logvar = net.encode(x, ln)
+                eps = torch.randn(mu.shape, generator=gen).to(dev)
+                z = mu + eps * torch.exp(0.5 * logvar)
+                logits, _ = net.decode_step(x[:, :-1], z, net.init_hidden(z))
+                rec = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]),
+                                                        x[:, 1:].reshape(-1), ignore_index=0)
+                kl = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1).mean()
+                beta = self.kl_weight_max * min(1.0, step / max(1, self.kl_anneal_steps))
+                loss = rec + beta * kl
+                opt.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(net.parameters(), self.grad_clip)
+                opt.step()
+                step += 1
+                sums += [rec.item() * len(idx), kl.item() * len(idx), len(idx)]
+                bar.update(1)
+            history.append({"epoch": epoch + 1, "step": step, "reconstruction": float(sums[0] / sums[2]),
+                            "kl": float(sums[1] / sums[2])})
+            if ckpt_path is not None:
+                save_checkpoint(ckpt_path, {"model": net.state_dict(), "optimizer": opt.state_dict(),
+                                            "rng": gen.get_state(), "step": step, "epoch": epoch + 1,
+                                            "history": history, "vocab": self.tokenizer_.vocab_})
+        bar.close()
+        net.eval()
+        self.history_ = history
+        self.n_steps_ = step
+        return self
+
+    # ---- inference --------------------------------------------------------------------------
+    def encode(self, smiles, batch_size: int = 512) -> np.ndarray:
+        """Mean of q(z|x) for each SMILES, shape (n, latent_dim). Unknown tokens raise (see tokenizer)."""
+        import torch
+
+        self._check_fitted()
+        ids = torch.as_tensor(self.tokenizer_.encode(list(smiles)))
+        out = []
+        with torch.no_grad():
+            for b in range(0, len(ids), batch_size):
+                x = ids[b: b + batch_size]
+                ln = (x != 0).sum(1)
+                mu, _ = self.net_.encode(x[:, : int(ln.max())].to(self.device_), ln)
+                out.append(mu.cpu().numpy())
+        return np.concatenate(out) if out else np.zeros((0, self.latent_dim), np.float32)
+
+    def decode(self, z, temperature: float = 1.0, random_state=None, batch_size: int = 1024) -> list[str]:
+        """Latent vectors -> SMILES. temperature=0 is greedy; otherwise multinomial on logits/temperature.
+        Each sequence stops at its own <eos>; all of a batch is decoded together."""
+        import torch
+
+        self._check_fitted()
+        z = torch.as_tensor(np.asarray(z, dtype=np.float32))
+        gen = torch_generator(random_state, device=self.device_)
+        out = []
+        for b in range(0, len(z), batch_size):
+            out.extend(self._decode_batch(z[b: b + batch_size].to(self.device_), temperature, gen))
+        return out
+
+    def _decode_batch(self, z, temperature, gen):
+        import torch
+
+        tok = self.tokenizer_
+        B, dev = z.shape[0], z.device
+        with torch.no_grad():
+            h = self.net_.init_hidden(z)
+            cur = torch.full((B, 1), tok.bos_id, dtype=torch.long, device=dev)
+            seqs = torch.full((B, self.max_length - 1), tok.pad_id, dtype=torch.long, device=dev)
+            done = torch.zeros(B, dtype=torch.bool, device=dev)
+            banned = torch.zeros(len(tok), dtype=torch.bool, device=dev)
+            banned[[tok.pad_id, tok.bos_id]] = True
+            for t in range(self.max_length - 1):
+                logits, h = self.net_.decode_step(cur, z, h)
+                logits = logits[:, -1].float().masked_fill(banned, -float("inf"))
+                if temperature <= 0:
+                    nxt = logits.argmax(-1)
+                else:
+                    probs = torch.softmax(logits / temperature, -1)
+                    nxt = torch.multinomial(probs, 1, generator=gen).squeeze(1)
+                nxt = nxt.masked_fill(done, tok.pad_id)
+                seqs[:, t] = nxt
+                done |= nxt == tok.eos_id
+                if t % 8 == 7 and bool(done.all()):  # a host sync only every few steps
+                    break
+                cur = nxt.unsqueeze(1)
+        return tok.decode(seqs.cpu().numpy())
+
+    def sample(self, n: int, temperature: float = 1.0, batch_size: int = 1024, random_state=None) -> list[str]:
+        """Draw n SMILES: z ~ N(0, I), then decode. random_state=None uses the model's random_state."""
+        self._check_fitted()
+        rs = self.random_state if random_state is None else random_state
+        rng = np.random.default_rng(rs) if not isinstance(rs, np.random.Generator) else rs
+        z = rng.standard_normal((int(n), self.latent_dim)).astype(np.float32)
+        return self.decode(z, temperature=temperature, random_state=rng, batch_size=batch_size)
+
+    def interpolate(self, smiles_a: str, smiles_b: str, steps: int = 10, temperature: float = 0.0,
+                    random_state=None) -> list[str]:
+        """Decode `steps` points on the straight line between the two molecules' latent means."""
+        za, zb = self.encode([smiles_a, smiles_b])
+        w = np.linspace(0, 1, steps)[:, None]
+        return self.decode((1 - w) * za + w * zb, temperature=temperature,
+                           random_state=self.random_state if random_state is None else random_state)
+
+    # ---- files ------------------------------------------------------------------------------
+    def save(self, path) -> Path:
+        """Folder with config.json (settings + vocabulary) and model.safetensors; no training SMILES."""
+        self._check_fitted()
+        cfg = {"class": "SmilesVAE", "params": self.get_params(), "vocab": self.tokenizer_.vocab_,
+               "history": getattr(self, "history_", []), "n_steps": getattr(self, "n_steps_", 0)}
+        return save_model(path, cfg, self.net_.state_dict())
+
+    @classmethod
+    def load(cls, path, device: str | None = None) -> "SmilesVAE":
+        config, tensors = load_model(path, expected_class="SmilesVAE")
+        params = dict(config["params"])
+        if device is not None:
+            params["device"] = device
+        self = cls(**params)
+        self.tokenizer_ = SmilesTokenizer.from_vocab(config["vocab"], self.max_length)
+        net = _build_net(len(self.tokenizer_), self.embed_dim, self.hidden_dim, self.num_layers, self.latent_dim)
+        try:
+            net.load_state_dict(tensors)
+        except RuntimeError as exc:
+            raise CheckpointError(f"{path}: weights do not match config.json ({exc}).") from exc
+        self.device_ = resolve_device(self.device)
+        self.net_ = net.to(self.device_).eval()
+        self.history_ = config.get("history", [])
+        self.n_steps_ = config.get("n_steps", 0)
+        return self

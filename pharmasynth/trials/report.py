@@ -1,0 +1,158 @@
+"""Trial reports: figures (trajectories, predictive bands, KM curves, power curves, effect estimates)
+and the `Report` objects of the `analyze` and `simulate` verbs and the demo.
+
+Metric rows: the trial-specific checks go in the "validity" group - predictive-interval
+coverage (target = nominal level), type I error (target = alpha) - and "utility" - rho and the
+SE reduction of PROCOVA. Each states its direction and bounds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..evaluation.metrics import metric
+from ..evaluation.report import Report
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+# --------------------------------------------------------------------------------------------
+# figures
+# --------------------------------------------------------------------------------------------
+def trajectories_figure(df: pd.DataFrame, visits, group: str | None = None, max_patients: int = 60,
+                        random_state=0):
+    """Spaghetti plot of the outcome across visits (a random subset of patients), by group."""
+    plt = _plt()
+    rng = np.random.default_rng(random_state)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    groups = [(None, df)] if group is None else list(df.groupby(group))
+    x = np.arange(len(visits))
+    for i, (g, part) in enumerate(groups):
+        take = part.iloc[rng.permutation(len(part))[:max_patients]]
+        vals = take[list(visits)].to_numpy(float)
+        color = f"C{i}"
+        for row in vals:
+            ax.plot(x, row, color=color, alpha=0.25, lw=0.8)
+        ax.plot(x, np.nanmean(part[list(visits)].to_numpy(float), axis=0), color=color, lw=2.5,
+                label=f"mean{'' if g is None else f' ({group}={g})'}")
+    ax.set_xticks(x, list(visits))
+    ax.set_ylabel("outcome")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def predictive_bands_figure(observed, mean, lower80=None, upper80=None, lower95=None, upper95=None,
+                            label: str = "outcome"):
+    """Held-out patients sorted by the twin's prediction: predictive mean, 80%/95% bands, observed points."""
+    plt = _plt()
+    observed, mean = np.asarray(observed, float), np.asarray(mean, float)
+    order = np.argsort(mean)
+    x = np.arange(len(mean))
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    if lower95 is not None:
+        ax.fill_between(x, np.asarray(lower95)[order], np.asarray(upper95)[order], color="C0", alpha=0.15,
+                        label="95% predictive interval")
+    if lower80 is not None:
+        ax.fill_between(x, np.asarray(lower80)[order], np.asarray(upper80)[order], color="C0", alpha=0.3,
+                        label="80% predictive interval")
+    ax.plot(x, mean[order], color="C0", lw=1.5, label="twin prediction")
+    ax.scatter(x, observed[order], s=6, color="k", alpha=0.6, label="observed")
+    ax.set_xlabel("held-out patients, sorted by prediction")
+    ax.set_ylabel(label)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def km_figure(km: pd.DataFrame, title: str = ""):
+    """Kaplan-Meier curves with CI bands from :func:`analysis.km_curves`."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for i, (g, part) in enumerate(km.groupby("group", sort=True)):
+        ax.step(part["time"], part["survival"], where="post", color=f"C{i}", label=str(g))
+        ax.fill_between(part["time"], part["ci_low"], part["ci_high"], step="post", color=f"C{i}", alpha=0.2)
+    ax.set_xlabel("time")
+    ax.set_ylabel("survival probability")
+    ax.set_ylim(0, 1.02)
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def power_curves_figure(pc: pd.DataFrame, alpha: float = 0.05):
+    """Rejection rate vs effect, one line per design (and per n), with +-2 Monte Carlo SE bars."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    styles = ["-", "--", ":", "-."]
+    for j, (n, part_n) in enumerate(pc.groupby("n_per_arm")):
+        for i, (d, part) in enumerate(part_n.groupby("design", sort=False)):
+            part = part.sort_values("effect")
+            ax.errorbar(part["effect"], part["rejection_rate"], yerr=2 * part["mc_se"], color=f"C{i}",
+                        ls=styles[j % len(styles)], marker="o", ms=3, capsize=2, label=f"{d}, n={n}/arm")
+    ax.axhline(alpha, color="grey", lw=0.8, ls=":")
+    ax.set_xlabel("true treatment effect")
+    ax.set_ylabel("rejection rate (power; type I error at 0)")
+    ax.set_ylim(0, 1.02)
+    ax.legend(fontsize=7)
+    return fig
+
+
+def effects_figure(table: pd.DataFrame, title: str = ""):
+    """Forest plot of the analyses' effects with CIs (rows of a results table)."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6, 0.6 * len(table) + 1.2))
+    y = np.arange(len(table))[::-1]
+    ax.errorbar(table["effect"], y, xerr=[table["effect"] - table["ci_low"], table["ci_high"] - table["effect"]],
+                fmt="o", capsize=3)
+    ax.axvline(0, color="grey", lw=0.8, ls=":")
+    ax.set_yticks(y, [f"{m} (SE {s:.3g})" for m, s in zip(table["method"], table["se"])])
+    ax.set_xlabel("treatment effect")
+    ax.set_title(title)
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# metric rows
+# --------------------------------------------------------------------------------------------
+def coverage_metric(name: str, covered, level: float):
+    covered = np.asarray(covered, bool)
+    p = float(covered.mean())
+    se = float(np.sqrt(p * (1 - p) / len(covered)))
+    return metric(name, "validity", p, direction="target", target=level, bounds=(0.0, 1.0),
+                  ci=(p - 1.96 * se, p + 1.96 * se), notes=f"nominal {level:.0%}; n={len(covered)}")
+
+
+def type_one_error_metrics(summary: pd.DataFrame, alpha: float) -> list:
+    out = []
+    for design, row in summary.iterrows():
+        out.append(metric(f"type_one_error_{design}", "validity", float(row["rejection_rate"]), direction="target",
+                          target=alpha, bounds=(0.0, 1.0),
+                          ci=(row["rejection_rate"] - 2 * row["mc_se"], row["rejection_rate"] + 2 * row["mc_se"]),
+                          notes=f"{int(row['n_trials'])} simulated trials, effect 0; CI = +-2 Monte Carlo SE"))
+    return out
+
+
+def analysis_report(results: list, title: str = "pharmasynth trial analysis", meta: dict | None = None) -> Report:
+    """A Report of analyses (list of AnalysisResult): the table, a forest plot, rho and the SE reduction."""
+    rep = Report([], title=title, meta=dict(meta or {}))
+    table = pd.DataFrame([r.to_dict() for r in results])
+    rep.add_table("Treatment effect estimates", table)
+    rep.add_figure("Treatment effect by analysis", effects_figure(table), "Point estimate and CI per analysis "
+                   "(OLS with robust SE).", section="analysis")
+    unadj = [r for r in results if r.method == "unadjusted"]
+    for r in results:
+        if r.method == "procova" and "rho" in r.extra:
+            rep.add(metric(f"rho_prognostic_score_{r.outcome}", "utility", r.extra["rho"], direction="higher",
+                           bounds=(-1.0, 1.0), notes="correlation of the twin's prediction with the outcome, "
+                           "control arm"))
+        if r.method == "procova" and unadj:
+            rep.add(metric(f"se_ratio_procova_vs_unadjusted_{r.outcome}", "utility", r.se / unadj[0].se,
+                           direction="lower", bounds=(0.0, 1.5), notes="SE(PROCOVA) / SE(unadjusted)"))
+    return rep

@@ -1,0 +1,53 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from pharmasynth.evaluation.neighbours import brute_force_dcr, dcr, nearest_distances
+from pharmasynth.evaluation.tabular import align_tables
+
+
+def _small(rng, n):
+    df = pd.DataFrame({
+        "a": rng.normal(size=n), "b": rng.integers(0, 20, n).astype(float),
+        "c": rng.choice(["x", "y", "z"], n), "d": rng.normal(size=n),
+        "e": np.full(n, 3.0),  # zero range: compared by equality
+    })
+    df.loc[rng.random(n) < 0.15, "d"] = np.nan
+    df.loc[rng.random(n) < 0.15, "c"] = None
+    return df
+
+
+def test_chunked_equals_brute_force_with_missing_and_out_of_range():
+    rng = np.random.default_rng(0)
+    ref, q = _small(rng, 50), _small(rng, 37)
+    q.loc[0, "a"] = 25.0     # far outside the reference range: the cap at 1 must apply
+    q.loc[1, "e"] = 4.0
+    q.loc[2, "c"] = "never-seen"
+    ref_a, q_a, _, schema = align_tables(ref, q)
+    fast = dcr(q_a, ref_a, schema, chunk_rows=8)
+    slow = brute_force_dcr(q_a, ref_a, schema)
+    np.testing.assert_allclose(fast, slow, atol=1e-6)
+
+
+def test_k_nearest_are_sorted_and_self_distance_zero():
+    rng = np.random.default_rng(1)
+    ref = _small(rng, 40)
+    r, _, _, schema = align_tables(ref, ref)
+    d, idx = nearest_distances(r, r, schema, k=3, chunk_rows=16)
+    assert np.all(d[:, 0] == 0)
+    assert np.all(np.diff(d, axis=1) >= 0)
+    assert np.all(d >= 0) and np.all(d <= 1)
+
+
+@pytest.mark.dask
+def test_dask_cluster_gives_identical_distances():
+    from dask.distributed import LocalCluster
+
+    rng = np.random.default_rng(2)
+    ref, q = _small(rng, 80), _small(rng, 60)
+    r, qa, _, schema = align_tables(ref, q)
+    local = nearest_distances(qa, r, schema, k=2, chunk_rows=16)
+    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster:
+        remote = nearest_distances(qa, r, schema, k=2, chunk_rows=16, scheduler=cluster)
+    np.testing.assert_array_equal(local[0], remote[0])
+    np.testing.assert_array_equal(local[1], remote[1])

@@ -1,0 +1,31 @@
+from pharmasynth.cli import main
+
+SMI = ["CC(=O)Oc1ccccc1C(=O)O", "CN1C=NC2=C1C(=O)N(C(=O)N2C)C", "CC(C)Cc1ccc(cc1)C(C)C(=O)O",
+       "Clc1ccc(Br)cc1", "CC(=O)Nc1ccc(O)cc1", "COc1ccc2[nH]cc(CCN)c2c1", "FC(F)(F)c1ccccc1", "CCN(CC)CC"] * 8
+
+
+def test_train_sample_round_trip(tmp_path, capsys):
+    f = tmp_path / "train.smi"
+    f.write_text("\n".join(SMI) + "\n")
+    vae = tmp_path / "vae"
+    args = ["molgen", "train", str(f), "--out", str(vae), "--epochs", "1", "--latent-dim", "8",
+            "--hidden-dim", "32", "--max-length", "60", "--batch-size", "16"]
+    assert main(args) == 0
+    assert (vae / "config.json").is_file() and (vae / "checkpoints" / "vae_checkpoint.pt").is_file()
+    assert main(args[:6] + ["2"] + args[7:] + ["--resume"]) == 0  # one more epoch from the checkpoint
+    out = tmp_path / "gen.smi"
+    assert main(["molgen", "sample", str(vae), "--n", "7", "--out", str(out), "--seed", "1"]) == 0
+    first = out.read_text()
+    assert len(first.splitlines()) == 7
+    assert main(["molgen", "sample", str(vae), "--n", "7", "--out", str(out), "--seed", "1"]) == 0
+    assert out.read_text() == first
+    ldm = tmp_path / "ldm"
+    assert main(["molgen", "train", str(f), "--model", "diffusion", "--vae", str(vae), "--out", str(ldm),
+                 "--epochs", "2"]) == 0
+    csv = tmp_path / "hits.csv"
+    assert main(["molgen", "sample", str(ldm), "--n", "5", "--condition", "qed=0.7", "logp=2",
+                 "--steps", "5", "--out", str(csv)]) == 0
+    assert csv.read_text().splitlines()[0] == "smiles" and len(csv.read_text().splitlines()) == 6
+    assert main(["molgen", "sample", str(vae), "--n", "3", "--condition", "qed=0.7", "--out", str(csv)]) == 1
+    assert main(["molgen", "sample", str(tmp_path), "--n", "3", "--out", str(csv)]) == 1
+    assert "needs a LatentDiffusion" in capsys.readouterr().err

@@ -1,0 +1,20 @@
+import json
+
+import pytest
+
+from pharmasynth.molgen.demo import DATA_DIR, find_moses_file, run_demo
+
+
+@pytest.mark.slow
+def test_quick_demo_writes_everything(tmp_path):
+    try:
+        find_moses_file("train"), find_moses_file("test")
+    except Exception:
+        pytest.skip(f"the MOSES subset is not shipped in {DATA_DIR} yet")
+    out = run_demo(tmp_path, random_state=0, quick=True)
+    for f in ("report.html", "report.json", "generated.smi", "molecules.csv"):
+        assert (tmp_path / f).is_file(), f
+    assert 0.0 <= out["valid"] <= 1.0 and 0.0 <= out["conditional_success"] <= 1.0
+    names = {m["name"] for m in json.loads((tmp_path / "report.json").read_text())["metrics"]}
+    assert {"valid", "conditional_success", "conditional_success_rejection_sampling"} <= names
+    assert len((tmp_path / "generated.smi").read_text().splitlines()) == 200
