@@ -20,3 +20,6 @@ __all__ = [
 ]
 
 # --- analysis & simulation (H3b) ---
+from .analysis import (ancova, compare, cox_with_prognostic_score, effective_sample_size, km_curves, logrank,
+                       procova, rmst_difference, sample_size_procova, unadjusted)
+from .simulate import LinearGaussianTwin, SimulationResult, power_curve, simulate_trials

@@ -47,7 +47,7 @@ def test_dask_cluster_gives_identical_distances():
     ref, q = _small(rng, 80), _small(rng, 60)
     r, qa, _, schema = align_tables(ref, q)
     local = nearest_distances(qa, r, schema, k=2, chunk_rows=16)
-    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=2, processes=False, threads_per_worker=1, dashboard_address=None) as cluster:
         remote = nearest_distances(qa, r, schema, k=2, chunk_rows=16, scheduler=cluster)
     np.testing.assert_array_equal(local[0], remote[0])
     np.testing.assert_array_equal(local[1], remote[1])

@@ -1,5 +1,3 @@
-import sys
-
 import numpy as np
 import pytest
 
@@ -9,6 +7,11 @@ from pharmasynth.evaluation.parallel import parallel_map, resolve_scheduler
 
 def _draw(seed):
     return np.random.default_rng(seed).normal(size=3).sum()
+
+
+# Dask workers must be able to import the task function: use one from an installed package
+# (a function defined in a test module is not importable on the workers).
+from pharmasynth.evaluation.fidelity import ks_complement  # noqa: E402
 
 
 def test_in_process_keeps_order():
@@ -32,26 +35,25 @@ def test_bad_scheduler_type():
 def test_local_cluster_by_address_matches_in_process(tables):
     """One LocalCluster (2 worker processes): a seeded function and the package's own chunked
     nearest-neighbour fan-out give exactly the in-process results."""
-    import cloudpickle
     from dask.distributed import LocalCluster
 
     from pharmasynth.evaluation.neighbours import nearest_distances
     from pharmasynth.evaluation.tabular import align_tables
 
     # pytest imports this file under --import-mode=importlib, so worker processes cannot import
-    # it by name: ship its functions by value (package functions travel by reference as usual).
-    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    # it by name (and would hang on it): a nested function makes Dask ship it by value, while
+    # the package's own functions travel by reference, as they do for users.
+    def draw(seed):
+        return float(np.random.default_rng(seed).normal(size=3).sum())
+
     seeds = spawn_seeds(0, 12)
-    local = parallel_map(_draw, seeds)
+    local = parallel_map(draw, seeds)
     real, synthetic, _ = tables
     r, s, _, schema = align_tables(real, synthetic)
     d_local, i_local = nearest_distances(s, r, schema, k=2, chunk_rows=300)
-    try:
-        with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster:
-            remote = parallel_map(_draw, seeds, scheduler=cluster.scheduler_address)
-            d_remote, i_remote = nearest_distances(s, r, schema, k=2, chunk_rows=300, scheduler=cluster)
-    finally:
-        cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
+    with LocalCluster(n_workers=2, processes=False, threads_per_worker=1, dashboard_address=None) as cluster:
+        remote = parallel_map(draw, seeds, scheduler=cluster.scheduler_address)
+        d_remote, i_remote = nearest_distances(s, r, schema, k=2, chunk_rows=300, scheduler=cluster)
     assert remote == local
     np.testing.assert_array_equal(d_remote, d_local)
     np.testing.assert_array_equal(i_remote, i_local)

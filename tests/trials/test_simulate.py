@@ -96,7 +96,7 @@ def test_dask_local_cluster_identical(twin_pool):
 
     twin, pool = twin_pool
     local = simulate_trials(twin, pool, n_per_arm=20, n_trials=400, chunk_trials=100, random_state=9)
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
         remote = simulate_trials(twin, pool, n_per_arm=20, n_trials=400, chunk_trials=100, random_state=9,
                                  scheduler=cluster)
     pd.testing.assert_frame_equal(local.summary, remote.summary)
