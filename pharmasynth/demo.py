@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import time
+import traceback
 from pathlib import Path
 
 from ._util.atomic import atomic_write_json
@@ -40,9 +41,14 @@ def run(out_dir="out", parts=None, random_state: int = 0, quick: bool = False) -
         target = out_dir if name == "evaluation" else out_dir / name
         print(f"== pharmasynth demo: {name} -> {target}", flush=True)
         t0 = time.perf_counter()
-        result = mod.run_demo(target, random_state=random_state, quick=quick)
-        summary[name] = {"seconds": round(time.perf_counter() - t0, 1), **(result or {})}
-        print(f"   done in {summary[name]['seconds']} s", flush=True)
+        try:
+            result = mod.run_demo(target, random_state=random_state, quick=quick)
+            status = "ok"
+        except Exception as exc:  # one part failing must not lose the other parts' reports
+            traceback.print_exc()
+            result, status = {"error": f"{type(exc).__name__}: {exc}"}, "failed"
+        summary[name] = {"status": status, "seconds": round(time.perf_counter() - t0, 1), **(result or {})}
+        print(f"   {status} in {summary[name]['seconds']} s", flush=True)
     atomic_write_json(out_dir / "demo_summary.json", summary)
     return summary
 
@@ -54,5 +60,11 @@ def register(subparsers, name="demo", help=None):
     p.add_argument("--only", nargs="+", choices=[n for n, _ in PARTS], help="run only these parts")
     p.add_argument("--seed", type=int, default=0, help="random_state for every part (default: 0)")
     p.add_argument("--quick", action="store_true", help="smallest settings (seconds, for smoke tests)")
-    p.set_defaults(func=lambda a: (run(a.out, a.only, a.seed, a.quick), 0)[1])
+    def _run(a):
+        summary = run(a.out, a.only, a.seed, a.quick)
+        failed = [k for k, v in summary.items() if v.get("status") != "ok"]
+        if failed:
+            print(f"demo parts that failed: {', '.join(failed)} (see above); the others' reports are in {a.out}")
+        return 1 if failed else 0
+    p.set_defaults(func=_run)
     return p

@@ -127,8 +127,11 @@ def _gmm_logpdf(train_X, query_X, seed, n_components=8):
 
     k = max(1, min(n_components, len(train_X) // 50))
     gm = GaussianMixture(n_components=k, covariance_type="full", reg_covar=1e-3, random_state=seed, max_iter=200)
-    gm.fit(train_X)
-    return gm.score_samples(query_X)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        gm.fit(train_X)
+        return gm.score_samples(query_X)
 
 
 def privacy_report(real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.DataFrame | None, schema: TableSchema,
@@ -301,8 +304,11 @@ def _attribute_inference(rep, real, synthetic, holdout, schema, col, rng, max_ro
         yt = train_df[col].astype(str).to_numpy() if classify else train_df[col].astype(float).to_numpy()
         if classify and len(np.unique(yt)) < 2:
             return np.full(len(victims), yt[0] if len(yt) else None)
-        m.fit(Xt, yt)
-        return m.predict(Xv)
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(1):  # see utility._fit_predict
+            m.fit(Xt, yt)
+            return m.predict(Xv)
 
     truth = victims[col].astype(str).to_numpy() if classify else victims[col].astype(float).to_numpy()
     tol = 0.05 * (np.nanmax(real[col].astype(float)) - np.nanmin(real[col].astype(float))) if not classify else 0.0

@@ -34,10 +34,14 @@ def _fit_predict(task, Xtr, ytr, Xte, cat_mask, seed):
         model = HistGradientBoostingClassifier(max_iter=200, categorical_features=cat, random_state=seed)
     else:
         model = HistGradientBoostingRegressor(max_iter=200, categorical_features=cat, random_state=seed)
-    model.fit(Xtr, ytr)
-    if task == "classification":
-        return model.predict_proba(Xte), model.classes_
-    return model.predict(Xte), None
+    from threadpoolctl import threadpool_limits
+
+    # one OpenMP thread: faster on small tables and immune to oversubscription beside torch/Dask threads
+    with threadpool_limits(1):
+        model.fit(Xtr, ytr)
+        if task == "classification":
+            return model.predict_proba(Xte), model.classes_
+        return model.predict(Xte), None
 
 
 def _scores(task, y_true, pred, classes, all_classes):

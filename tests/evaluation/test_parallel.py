@@ -51,7 +51,7 @@ def test_local_cluster_by_address_matches_in_process(tables):
     real, synthetic, _ = tables
     r, s, _, schema = align_tables(real, synthetic)
     d_local, i_local = nearest_distances(s, r, schema, k=2, chunk_rows=300)
-    with LocalCluster(n_workers=2, processes=False, threads_per_worker=1, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster:
         remote = parallel_map(draw, seeds, scheduler=cluster.scheduler_address)
         d_remote, i_remote = nearest_distances(s, r, schema, k=2, chunk_rows=300, scheduler=cluster)
     assert remote == local
