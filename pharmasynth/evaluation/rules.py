@@ -234,6 +234,8 @@ def columns_of(node) -> set[str]:
 def _values(x, n):
     if isinstance(x, pd.Series):
         return x
+    if isinstance(x, np.ndarray):  # an already-evaluated row-wise result
+        return pd.Series(x)
     return pd.Series([x] * n)
 
 
@@ -300,7 +302,7 @@ def _evaluate(node, df: pd.DataFrame):
         isn = a.isna().to_numpy(dtype=float)
         return pd.Series(isn if op == "isnull" else 1.0 - isn)
     if op == "not":
-        return 1.0 - _bool(_evaluate(node[1], df), n)
+        return pd.Series(1.0 - _bool(_evaluate(node[1], df), n))
     if op in ("and", "or"):
         a, b = _bool(_evaluate(node[1], df), n), _bool(_evaluate(node[2], df), n)
         if op == "and":  # Kleene logic: False dominates
