@@ -57,7 +57,10 @@ def main():
     print(f"{'peak RSS (whole process)':<32}{peak_gb:8.2f} GB (target < 4 GB)")
     for m in rep.metrics:
         print(f"  {m.name:<36}{m.value if m.value is not None else float('nan'):10.4f}")
-    out = {"rows_real": n_real, "rows_holdout": len(holdout), "rows_synthetic": n_syn, "columns": len(schema.kinds),
+    import os
+
+    print(f"{'load average (1 min) at the end':<32}{os.getloadavg()[0]:8.2f}   ({os.cpu_count()} CPUs)")
+    out = {"load_average": os.getloadavg(), "cpu_count": os.cpu_count(), "rows_real": n_real, "rows_holdout": len(holdout), "rows_synthetic": n_syn, "columns": len(schema.kinds),
            "seconds": times, "median_seconds": med, "peak_rss_gb": peak_gb, "quick": args.quick,
            "metrics": {m.name: m.value for m in rep.metrics}}
     atomic_write_json(Path(__file__).parent / "results" / ("privacy_quick.json" if args.quick else "privacy.json"), out)

@@ -11,7 +11,7 @@ from .fidelity import fidelity_report
 from .metrics import GROUPS, MetricResult, guarded, metric
 from .neighbours import dcr, nearest_distances
 from .parallel import parallel_map
-from .privacy import privacy_report
+from .privacy import dcr_baseline_protection, dcr_overfitting_protection, privacy_report
 from .report import Report
 from .rules import Rule, RuleSet
 from .tabular import TableSchema, align_tables, infer_schema, read_table
@@ -19,6 +19,6 @@ from .utility import utility_report
 
 __all__ = [
     "GROUPS", "IndependentMarginals", "MetricResult", "Report", "Rule", "RuleSet", "TableSchema", "align_tables",
-    "dcr", "evaluate", "fidelity_report", "guarded", "infer_schema", "metric", "nearest_distances", "parallel_map",
+    "dcr", "dcr_baseline_protection", "dcr_overfitting_protection", "evaluate", "fidelity_report", "guarded", "infer_schema", "metric", "nearest_distances", "parallel_map",
     "privacy_report", "read_table", "utility_report",
 ]

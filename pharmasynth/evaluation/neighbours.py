@@ -59,27 +59,46 @@ class DistanceEncoder:
                     self.categorical.append(c)
             else:
                 self.categorical.append(c)
-        self.codes = {}
+        self.codes = {}  # column -> pd.Index of the known keys; a key's position is its code
         for c in self.categorical:
             vals = pd.concat([reference[c]] + [o[c] for o in others])
-            self.codes[c] = {v: i for i, v in enumerate(pd.unique(self._cat_key(vals)))}
+            self.codes[c] = pd.Index(pd.unique(self._cat_key(vals)), dtype=object)
         self.n_columns = len(schema.kinds)
 
     def _cat_key(self, s: pd.Series) -> pd.Series:
         if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
             s = pd.Series(_to_float(s), index=s.index)
-        return s.map(lambda v: "\0NA" if v is None or (not isinstance(v, str) and pd.isna(v)) else v)
+        s = s.astype(object)
+        return s.where(s.notna(), "\0NA")  # every kind of missing (None, NaN, NaT) is one key
 
     def transform(self, df: pd.DataFrame) -> EncodedTable:
         num = np.column_stack([(_to_float(df[c]) - self.lows[c]) / self.ranges[c] for c in self.numeric]) \
             if self.numeric else np.zeros((len(df), 0))
         cat = np.zeros((len(df), len(self.categorical)), dtype=np.int64)
         for j, c in enumerate(self.categorical):
-            table = self.codes[c]
-            keys = self._cat_key(df[c])
-            # codes unseen at fit time get fresh ids (they can never match the reference)
-            cat[:, j] = [table.get(k, -1 - i) for i, k in enumerate(keys)]
+            codes = self.codes[c].get_indexer(self._cat_key(df[c]))
+            # keys unseen at fit time get fresh negative ids (they can never match the reference)
+            unseen = codes < 0
+            codes[unseen] = -1 - np.flatnonzero(unseen)
+            cat[:, j] = codes
         return EncodedTable(num.astype(np.float64), cat)
+
+
+def _exact_columns(q, r, total_rows, total):
+    """Exact per-column rule (cap at 1, missing = 1, both missing = 0) added into `total`.
+
+    One column at a time keeps memory at one (rows x reference) float32 matrix."""
+    import torch
+
+    for j in range(q.shape[1]):
+        a, b = q[:, j].unsqueeze(1), r[:, j].unsqueeze(0)
+        d = (a - b).abs_().clamp_(max=1.0)
+        an, bn = torch.isnan(a), torch.isnan(b)
+        d.masked_fill_(an ^ bn, 1.0).masked_fill_(an & bn, 0.0)
+        if total_rows is None:
+            total += d
+        else:
+            total[total_rows] += d
 
 
 def _chunk_min_distances(q_num, q_cat, r_num, r_cat, r_onehot_t, cat_offsets, n_columns, k):
@@ -89,26 +108,37 @@ def _chunk_min_distances(q_num, q_cat, r_num, r_cat, r_onehot_t, cat_offsets, n_
     n_q, n_r = q_num.shape[0], r_num.shape[0]
     total = torch.zeros((n_q, n_r), dtype=torch.float32)
     if q_num.shape[1]:
-        qn, rn = torch.from_numpy(q_num), torch.from_numpy(r_num)
-        q_nan, r_nan = torch.isnan(qn), torch.isnan(rn)
-        clean = ~(q_nan.any(0) | r_nan.any(0))          # columns with no missing value here
-        if clean.any():
-            qc, rc = qn[:, clean], rn[:, clean]
-            # rows whose values leave [0, 1] (outside the reference range) need the cap at 1
-            out = ((qc < 0) | (qc > 1)).any(1)
-            fast = ~out
-            if fast.any():
-                total[fast] += torch.cdist(qc[fast].float(), rc.float(), p=1)
-            if out.any():
-                diff = (qc[out].unsqueeze(1) - rc.unsqueeze(0)).abs().clamp_(max=1.0)
-                total[out] += diff.sum(-1).float()
-        for j in torch.nonzero(~clean).flatten().tolist():  # columns with missing values: exact rule
-            a, b = qn[:, j].unsqueeze(1), rn[:, j].unsqueeze(0)
-            an, bn = torch.isnan(a), torch.isnan(b)
-            d = (a - b).abs().clamp(max=1.0)
-            d = torch.where(an | bn, torch.ones_like(d), d)
-            d = torch.where(an & bn, torch.zeros_like(d), d)
-            total += d.float()
+        qn, rn = torch.from_numpy(q_num).float(), torch.from_numpy(r_num).float()
+        # Numeric values are scaled so that the reference range is [0, 1]. A reference column
+        # with values outside [0, 1] (possible when another table's scaling is shared) takes
+        # the exact per-column rule; so does every query row with a value outside [0, 1].
+        r_in = ((rn >= 0) & (rn <= 1)) | torch.isnan(rn)
+        good = r_in.all(0)
+        qg, rg = qn[:, good], rn[:, good]
+        q_in = (((qg >= 0) & (qg <= 1)) | torch.isnan(qg)).all(1)
+        if good.any() and q_in.any():
+            # Fast rows: with missing values set to 0, |a - b| is exact when both are present,
+            # 0 when both are missing, and b (or a) when only a (or b) is missing, where the
+            # rule wants 1: the bilinear correction  ma (1-mb)(1-b) + mb (1-ma)(1-a)  fixes it
+            # with two matrix products instead of a per-column pass.
+            qf = qg[q_in]
+            qm, rm = torch.isnan(qf).float(), torch.isnan(rg).float()
+            q0, r0 = torch.nan_to_num(qf, nan=0.0), torch.nan_to_num(rg, nan=0.0)
+            part = torch.cdist(q0, r0, p=1)
+            has_nan = (qm.any(0) | rm.any(0))
+            if has_nan.any():
+                qm, rm, q0n, r0n = qm[:, has_nan], rm[:, has_nan], q0[:, has_nan], r0[:, has_nan]
+                left = torch.cat([qm, (1 - qm) * (1 - q0n)], 1)
+                right = torch.cat([(1 - rm) * (1 - r0n), rm], 1)
+                part.addmm_(left, right.T)
+            if bool(q_in.all()):
+                total += part
+            else:
+                total[q_in] += part
+        if good.any() and (~q_in).any():
+            _exact_columns(qg[~q_in], rg, ~q_in, total)
+        if (~good).any():
+            _exact_columns(qn[:, ~good], rn[:, ~good], None, total)
     if q_cat.shape[1]:
         # one-hot over the known codes; a query code < 0 (unseen) has no 1 and so never matches
         cols = []
@@ -121,12 +151,17 @@ def _chunk_min_distances(q_num, q_cat, r_num, r_cat, r_onehot_t, cat_offsets, n_
         flat = idx.ravel()
         keep = flat >= 0
         q_onehot[torch.from_numpy(rows[keep]), torch.from_numpy(flat[keep])] = 1.0
-        matches = q_onehot @ r_onehot_t
-        total += q_cat.shape[1] - matches
+        total.addmm_(q_onehot, r_onehot_t, alpha=-1.0)   # minus the number of matching categories
+        total += float(q_cat.shape[1])
     total /= n_columns
     kk = min(k, n_r)
     vals, idx = torch.topk(total, kk, dim=1, largest=False)
     return vals.double().numpy(), idx.numpy()
+
+
+# Cells (query rows x reference rows) of one chunk's distance matrix: 2**24 float32 = 64 MB, and a
+# chunk holds about four such matrices at once, so a few hundred MB whatever the table sizes.
+MAX_CHUNK_CELLS = 2**24
 
 
 def _chunk_task(args):
@@ -139,10 +174,12 @@ def nearest_distances(query: pd.DataFrame, reference: pd.DataFrame, schema: Tabl
     """Distances (n_query, k) and indices of the k closest reference rows, ascending.
 
     `encoder` defaults to one fitted on `reference` (ranges of the reference table, as SDMetrics).
-    Memory: about chunk_rows x len(reference) x 4 bytes x 3 at a time.
+    Memory: chunks of at most `chunk_rows` query rows and MAX_CHUNK_CELLS distances, about four
+    float32 matrices of that size at a time (fewer query rows per chunk for a large reference).
     """
     import torch
 
+    chunk_rows = max(16, min(chunk_rows, MAX_CHUNK_CELLS // max(len(reference), 1)))
     enc = encoder or DistanceEncoder(schema, reference, [query])
     q, r = enc.transform(query), enc.transform(reference)
     sizes = [max(len(enc.codes[c]), 1) for c in enc.categorical]
@@ -164,9 +201,10 @@ def dcr(query: pd.DataFrame, reference: pd.DataFrame, schema: TableSchema, **kw)
     return nearest_distances(query, reference, schema, k=1, **kw)[0][:, 0]
 
 
-def brute_force_dcr(query: pd.DataFrame, reference: pd.DataFrame, schema: TableSchema) -> np.ndarray:
+def brute_force_dcr(query: pd.DataFrame, reference: pd.DataFrame, schema: TableSchema,
+                    encoder: DistanceEncoder | None = None) -> np.ndarray:
     """Slow, obviously-correct reference implementation (for tests): row by row, column by column."""
-    enc = DistanceEncoder(schema, reference, [query])
+    enc = encoder or DistanceEncoder(schema, reference, [query])
     out = np.empty(len(query))
     for i in range(len(query)):
         best = np.inf

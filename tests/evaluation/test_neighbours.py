@@ -51,3 +51,19 @@ def test_dask_cluster_gives_identical_distances():
         remote = nearest_distances(qa, r, schema, k=2, chunk_rows=16, scheduler=cluster)
     np.testing.assert_array_equal(local[0], remote[0])
     np.testing.assert_array_equal(local[1], remote[1])
+
+
+def test_shared_scaling_with_reference_outside_the_scaled_range():
+    """Scaled by a third table's ranges, the reference itself can leave [0, 1]; missing values in
+    several columns on both sides; the fast path must still equal the row-by-row definition."""
+    from pharmasynth.evaluation.neighbours import DistanceEncoder
+
+    rng = np.random.default_rng(3)
+    base, ref, q = _small(rng, 30), _small(rng, 45), _small(rng, 33)
+    ref["a"] = ref["a"] * 3                       # wider than the scaling table
+    q.loc[rng.random(33) < 0.2, "a"] = np.nan
+    ref.loc[rng.random(45) < 0.2, "b"] = np.nan
+    base_a, q_a, ref_a, schema = align_tables(base, q, ref)
+    enc = DistanceEncoder(schema, base_a, [q_a, ref_a])
+    fast = nearest_distances(q_a, ref_a, schema, k=1, chunk_rows=7, encoder=enc)[0][:, 0]
+    np.testing.assert_allclose(fast, brute_force_dcr(q_a, ref_a, schema, encoder=enc), atol=1e-6)

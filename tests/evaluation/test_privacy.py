@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 import pandas as pd
 
 from pharmasynth.evaluation import privacy_report
@@ -54,3 +55,20 @@ def test_same_seed_same_report(tables):
     a = privacy_report(r, s, h, schema, random_state=3, plots=False).details()
     b = privacy_report(r, s, h, schema, random_state=3, plots=False).details()
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_fast_auc_and_tpr_match_sklearn_with_ties():
+    """The sort-based AUC / TPR@1%FPR used in the bootstrap equals sklearn's exact ROC."""
+    from sklearn.metrics import roc_auc_score, roc_curve
+
+    from pharmasynth.evaluation.privacy import _auc_and_tpr
+
+    rng = np.random.default_rng(0)
+    for _ in range(100):
+        n1, n0 = rng.integers(5, 400, 2)
+        y = np.r_[np.ones(n1), np.zeros(n0)]
+        s = np.round(rng.normal(size=n1 + n0) + 0.5 * y, int(rng.integers(0, 3)))  # rounding makes ties
+        auc, tpr = _auc_and_tpr(s[y == 1], s[y == 0])
+        fpr, tprs, _ = roc_curve(y, s, drop_intermediate=False)
+        assert auc == pytest.approx(roc_auc_score(y, s), abs=1e-12)
+        assert tpr == pytest.approx(np.max(tprs[fpr <= 0.01]), abs=1e-12)
