@@ -1,0 +1,75 @@
+"""Molecular properties used for steering, filters and the MOSES property distances.
+
+The four MOSES properties, with the RDKit functions MOSES itself uses, so that the Wasserstein
+distances compare one to one: QED (`rdkit.Chem.QED.qed`), logP (Wildman-Crippen,
+`Crippen.MolLogP`), SA score (Ertl & Schuffenhauer, RDKit's Contrib `sascorer`, shipped inside
+the rdkit wheel) and molecular weight (`Descriptors.MolWt`, average masses).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+PROPERTY_NAMES = ("qed", "logp", "sa", "mw")
+
+
+@lru_cache(maxsize=1)
+def sa_scorer():
+    """RDKit's Contrib SA scorer module (it loads its fragment scores once, from the wheel)."""
+    from rdkit.Chem import RDConfig
+
+    path = os.path.join(RDConfig.RDContribDir, "SA_Score")
+    if path not in sys.path:
+        sys.path.append(path)
+    import sascorer
+
+    return sascorer
+
+
+def _functions():
+    from rdkit.Chem import QED, Crippen, Descriptors
+
+    sa = sa_scorer()
+    return {"qed": QED.qed, "logp": Crippen.MolLogP, "sa": sa.calculateScore, "mw": Descriptors.MolWt}
+
+
+def check_properties(properties) -> tuple[str, ...]:
+    props = tuple(str(p).lower() for p in properties)
+    unknown = [p for p in props if p not in PROPERTY_NAMES]
+    if unknown:
+        raise ValueError(f"unknown molecular propert{'y' if len(unknown) == 1 else 'ies'} {unknown}; "
+                         f"choose from {list(PROPERTY_NAMES)}")
+    return props
+
+
+def mol_properties(mol, properties=PROPERTY_NAMES) -> dict:
+    """Properties of one RDKit molecule (NaN where RDKit fails on it)."""
+    funcs = _functions()
+    out = {}
+    for p in properties:
+        try:
+            out[p] = float(funcs[p](mol))
+        except Exception:  # noqa: BLE001 - a property RDKit cannot compute is missing, not fatal
+            out[p] = np.nan
+    return out
+
+
+def compute_properties(smiles, properties=PROPERTY_NAMES) -> pd.DataFrame:
+    """One row per input SMILES: the requested properties (NaN for an invalid SMILES) and `valid`."""
+    from rdkit import Chem, RDLogger
+
+    RDLogger.DisableLog("rdApp.*")
+    props = check_properties(properties)
+    rows = []
+    for s in smiles:
+        mol = Chem.MolFromSmiles(str(s)) if s is not None and str(s) else None
+        if mol is None:
+            rows.append({**{p: np.nan for p in props}, "valid": False})
+        else:
+            rows.append({**mol_properties(mol, props), "valid": True})
+    return pd.DataFrame(rows, columns=[*props, "valid"])
