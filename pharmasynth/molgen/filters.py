@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import csv
-import tomllib
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -166,6 +165,10 @@ class DrugLikeFilter:
     @classmethod
     def from_toml(cls, path) -> "DrugLikeFilter":
         """Settings from a TOML file: top-level keys as in __init__, [properties] ranges, [[alerts]] name/smarts."""
+        try:
+            import tomllib
+        except ModuleNotFoundError:  # Python 3.10
+            import tomli as tomllib
         path = Path(path)
         try:
             cfg = tomllib.loads(path.read_text(encoding="utf-8"))

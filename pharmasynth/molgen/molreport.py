@@ -45,7 +45,7 @@ ROWS = {
 }
 
 
-def property_utility(score, reference_fps, reference_props, test_fps, test_props, n_max: int = 5000, seed: int = 0):
+def property_utility(score, reference_fps, reference_smiles, test_fps, test_props, n_max: int = 5000, seed: int = 0):
     """Train the same ridge model (Morgan bits -> QED) on generated and on real reference
     molecules, equal numbers, and test both on real test molecules. Adds the rows to `score`."""
     from sklearn.linear_model import Ridge
@@ -54,7 +54,6 @@ def property_utility(score, reference_fps, reference_props, test_fps, test_props
 
     from .properties import PROPERTY_NAMES
 
-    j = PROPERTY_NAMES.index("qed")
     rng = np.random.default_rng(seed)
     gen = score._gen_fps
     n = min(len(gen), len(reference_fps), n_max)
@@ -63,12 +62,15 @@ def property_utility(score, reference_fps, reference_props, test_fps, test_props
     gi = rng.choice(len(gen), n, replace=False)
     ri = rng.choice(len(reference_fps), n, replace=False)
     y_gen = score.molecules["qed"].to_numpy()[gi]
+    from .properties import compute_properties
+
+    y_ref = compute_properties([reference_smiles[i] for i in ri], ("qed",))["qed"].to_numpy()
     r2 = {}
     with threadpool_limits(1):
-        for name, X, y in (("generated", gen[gi], y_gen), ("real", reference_fps[ri], reference_props[ri, j])):
+        for name, X, y in (("generated", gen[gi], y_gen), ("real", reference_fps[ri], y_ref)):
             ok = np.isfinite(y)
             model = Ridge(alpha=10.0).fit(X[ok].astype(np.float32), y[ok])
-            r2[name] = float(r2_score(test_props[:, j], model.predict(test_fps.astype(np.float32))))
+            r2[name] = float(r2_score(test_props[:, PROPERTY_NAMES.index("qed")], model.predict(test_fps.astype(np.float32))))
     score.metrics["utility_r2_generated"] = r2["generated"]
     score.metrics["utility_r2_real"] = r2["real"]
     if r2["real"] > 0:

@@ -51,7 +51,7 @@ PROPS = {"logP": "logp", "SA": "sa", "QED": "qed", "weight": "mw"}
 
 # --- per-molecule features (one pass of RDKit per molecule, chunked, fanned out) ---------------
 
-def featurise(smiles: list, with_filters: bool = True) -> dict:
+def featurise(smiles: list, with_filters: bool = True, light: bool = False) -> dict:
     """Canonical SMILES, Morgan fingerprints, BRICS fragments, scaffolds, properties, MOSES filter
     pass of a chunk of SMILES (module-level so Dask workers can import it)."""
     from rdkit import Chem, RDLogger
@@ -80,6 +80,8 @@ def featurise(smiles: list, with_filters: bool = True) -> dict:
             continue
         out["canonical"][i] = can
         out["fps"][i] = gen.GetFingerprintAsNumPy(mol)
+        if light:  # a reference set only needs canonical SMILES and fingerprints
+            continue
         out["frags"][i] = Chem.MolToSmiles(AllChem.FragmentOnBRICSBonds(mol)).split(".")
         try:
             scaf = MurckoScaffold.GetScaffoldForMol(mol)
@@ -98,10 +100,10 @@ def _featurise_task(args):
     return featurise(*args)
 
 
-def _featurise_all(smiles, scheduler, with_filters, desc):
+def _featurise_all(smiles, scheduler, with_filters, desc, light=False):
     from ..evaluation.parallel import parallel_map
 
-    chunks = [(list(smiles[i:i + CHUNK]), with_filters) for i in range(0, len(smiles), CHUNK)]
+    chunks = [(list(smiles[i:i + CHUNK]), with_filters, light) for i in range(0, len(smiles), CHUNK)]
     parts = parallel_map(_featurise_task, chunks, scheduler=scheduler, desc=desc)
     if not parts:
         return featurise([], with_filters)
@@ -235,7 +237,9 @@ def frechet_distance(a: dict | None, b: dict | None) -> float:
         return float("nan")
     from fcd_torch.utils import calculate_frechet_distance
 
-    return float(calculate_frechet_distance(a["mu"], a["sigma"], b["mu"], b["sigma"]))
+    with warnings.catch_warnings():  # fcd_torch passes scipy.linalg.sqrtm's deprecated `disp`
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return float(calculate_frechet_distance(a["mu"], a["sigma"], b["mu"], b["sigma"]))
 
 
 # --- the result -----------------------------------------------------------------------------
@@ -355,7 +359,7 @@ def score_library(generated, reference=None, test=None, test_scaffolds=None, *, 
     mol["passes_moses_filters"] = g["moses_pass"][valid]
     if reference is not None:
         t0 = time.perf_counter()
-        ref = _featurise_all(list(reference), scheduler, False, "featurising reference")
+        ref = _featurise_all(list(reference), scheduler, False, "featurising reference", light=True)
         ref_ok = [c is not None for c in ref["canonical"]]
         ref_canon = [c for c in ref["canonical"] if c is not None]
         ref_set = set(ref_canon)
@@ -389,7 +393,8 @@ def score_library(generated, reference=None, test=None, test_scaffolds=None, *, 
 
         t0 = time.perf_counter()
         keep = np.array(ref_ok, bool)
-        property_utility(result, ref["fps"][keep], ref["props"][keep], stats.fps, stats.props)
+        property_utility(result, ref["fps"][keep], [c for c in ref["canonical"] if c is not None], stats.fps,
+                         stats.props)
         t["utility"] = time.perf_counter() - t0
     return result
 
