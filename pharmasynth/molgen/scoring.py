@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from .._util.random import check_random_state
-from ..errors import InvalidSmilesError
+from ..errors import DataWarning, InvalidSmilesError
 
 FP_BITS = 1024
 CHUNK = 2000
@@ -311,7 +311,7 @@ def score_library(generated, reference=None, test=None, test_scaffolds=None, *, 
         metrics[f"unique@{kk}"], note = _unique_at(canon, kk)
         if note:
             notes[f"unique@{kk}"] = note
-            warnings.warn(f"unique@{kk} is {note}.", stacklevel=2)
+            warnings.warn(f"unique@{kk} is {note}.", DataWarning, stacklevel=2)
     fps, props = g["fps"][valid], g["props"][valid]
     frag_counts = Counter()
     for i in np.flatnonzero(valid):
