@@ -120,7 +120,8 @@ def _sample(args) -> int:
     elif kind == "SmilesVAE":
         if cond:
             raise InputFileError("--condition needs a LatentDiffusion model; this folder holds a SmilesVAE.")
-        smiles = SmilesVAE.load(args.model).sample(args.n, temperature=args.temperature, random_state=args.seed)
+        smiles = SmilesVAE.load(args.model).sample(args.n, temperature=args.temperature, random_state=args.seed,
+                                                    prior=args.prior)
     else:
         raise CheckpointError(f"{args.model}: holds a {kind!r}, not a SmilesVAE or LatentDiffusion.")
     out = Path(args.out)
@@ -170,6 +171,9 @@ def register(subparsers, name: str = "molgen", help: str | None = None):
     sa.add_argument("--guidance-scale", type=float, default=2.0)
     sa.add_argument("--steps", type=int, default=50, help="denoising steps (diffusion)")
     sa.add_argument("--temperature", type=float, default=1.0, help="decoder temperature (VAE)")
+    sa.add_argument("--prior", choices=["aggregate", "standard"], default="aggregate",
+                    help="VAE latent prior: a Gaussian fitted to the training encodings (default; more valid "
+                         "SMILES when the KL weight is small) or N(0, I)")
     sa.add_argument("--seed", type=int, default=0)
     sa.set_defaults(func=_sample)
 

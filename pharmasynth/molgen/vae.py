@@ -67,7 +67,7 @@ class SmilesVAE:
     def __init__(self, latent_dim: int = 64, embed_dim: int = 64, hidden_dim: int = 256, num_layers: int = 1,
                  max_length: int = 100, kl_weight_max: float = 0.05, kl_anneal_steps: int = 2000,
                  lr: float = 1e-3, batch_size: int = 128, epochs: int = 10, grad_clip: float = 50.0,
-                 device: str = "cpu", random_state: int | None = 0):
+                 sample_prior: str = "aggregate", device: str = "cpu", random_state: int | None = 0):
         self.latent_dim = latent_dim
         self.embed_dim = embed_dim
         self.hidden_dim = hidden_dim
@@ -79,11 +79,12 @@ class SmilesVAE:
         self.batch_size = batch_size
         self.epochs = epochs
         self.grad_clip = grad_clip
+        self.sample_prior = sample_prior
         self.device = device
         self.random_state = random_state
 
     _PARAMS = ("latent_dim", "embed_dim", "hidden_dim", "num_layers", "max_length", "kl_weight_max",
-               "kl_anneal_steps", "lr", "batch_size", "epochs", "grad_clip", "device", "random_state")
+               "kl_anneal_steps", "lr", "batch_size", "epochs", "grad_clip", "sample_prior", "device", "random_state")
 
     def get_params(self) -> dict:
         return {k: getattr(self, k) for k in self._PARAMS}
@@ -189,7 +190,24 @@ class SmilesVAE:
         net.eval()
         self.history_ = history
         self.n_steps_ = step
+        self._fit_aggregate_posterior(smiles, gen)
         return self
+
+    def _fit_aggregate_posterior(self, smiles, gen, n_max: int = 5000):
+        """Mean and covariance of the encoder means over (a sample of) the training molecules.
+
+        With a small KL weight the posteriors do not fill N(0, I); draws from the prior then land
+        between them and decode to invalid SMILES. Sampling from a Gaussian fitted to the
+        aggregate posterior (ex-post density estimation, Ghosh et al. 2020) stays where the
+        decoder was trained. Only these two moments are kept, never a training record."""
+        import torch
+
+        idx = torch.randperm(len(smiles), generator=gen)[:n_max].tolist()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            mu = self.encode([smiles[i] for i in idx]).astype(np.float64)
+        self.latent_mean_ = mu.mean(0)
+        self.latent_cov_ = np.cov(mu.T) + 1e-6 * np.eye(self.latent_dim) if len(mu) > 1 else np.eye(self.latent_dim)
 
     # ---- inference --------------------------------------------------------------------------
     def encode(self, smiles, batch_size: int = 512) -> np.ndarray:
@@ -248,12 +266,22 @@ class SmilesVAE:
                 cur = nxt.unsqueeze(1)
         return tok.decode(seqs.cpu().numpy())
 
-    def sample(self, n: int, temperature: float = 1.0, batch_size: int = 1024, random_state=None) -> list[str]:
-        """Draw n SMILES: z ~ N(0, I), then decode. random_state=None uses the model's random_state."""
+    def sample(self, n: int, temperature: float = 1.0, batch_size: int = 1024, random_state=None,
+               prior: str | None = None) -> list[str]:
+        """Draw n SMILES: z from the prior, then decode. random_state=None uses the model's random_state.
+
+        prior "aggregate" (default): a Gaussian fitted to the training molecules' encodings;
+        "standard": N(0, I), the textbook VAE prior."""
+        from ..errors import check_option
+
         self._check_fitted()
+        prior = check_option("prior", prior or self.sample_prior, ("aggregate", "standard"))
         rs = self.random_state if random_state is None else random_state
         rng = np.random.default_rng(rs) if not isinstance(rs, np.random.Generator) else rs
-        z = rng.standard_normal((int(n), self.latent_dim)).astype(np.float32)
+        z = rng.standard_normal((int(n), self.latent_dim))
+        if prior == "aggregate" and getattr(self, "latent_cov_", None) is not None:
+            z = self.latent_mean_ + z @ np.linalg.cholesky(self.latent_cov_).T
+        z = z.astype(np.float32)
         return self.decode(z, temperature=temperature, random_state=rng, batch_size=batch_size)
 
     def interpolate(self, smiles_a: str, smiles_b: str, steps: int = 10, temperature: float = 0.0,
@@ -269,7 +297,8 @@ class SmilesVAE:
         """Folder with config.json (settings + vocabulary) and model.safetensors; no training SMILES."""
         self._check_fitted()
         cfg = {"class": "SmilesVAE", "params": self.get_params(), "vocab": self.tokenizer_.vocab_,
-               "history": getattr(self, "history_", []), "n_steps": getattr(self, "n_steps_", 0)}
+               "history": getattr(self, "history_", []), "n_steps": getattr(self, "n_steps_", 0),
+               "latent_mean": getattr(self, "latent_mean_", None), "latent_cov": getattr(self, "latent_cov_", None)}
         return save_model(path, cfg, self.net_.state_dict())
 
     @classmethod
@@ -289,4 +318,7 @@ class SmilesVAE:
         self.net_ = net.to(self.device_).eval()
         self.history_ = config.get("history", [])
         self.n_steps_ = config.get("n_steps", 0)
+        if config.get("latent_cov") is not None:
+            self.latent_mean_ = np.asarray(config["latent_mean"], float)
+            self.latent_cov_ = np.asarray(config["latent_cov"], float)
         return self

@@ -75,6 +75,23 @@ def test_save_load_identical_and_no_training_smiles(tmp_path):
             assert s.encode() not in blob
 
 
+def test_aggregate_prior_matches_encodings_and_survives_save(tmp_path):
+    """The default prior is a Gaussian fitted to the training encodings: its moments are those of
+    encode(TRAIN), it is saved (two moments, no records) and reloaded, and sampling from it is
+    seeded like the standard prior."""
+    vae = _tiny().fit(TRAIN)
+    mu = vae.encode(TRAIN).astype(np.float64)
+    np.testing.assert_allclose(vae.latent_mean_, mu.mean(0), atol=1e-5)
+    np.testing.assert_allclose(vae.latent_cov_, np.cov(mu.T), atol=1e-5)
+    vae.save(tmp_path / "m")
+    v2 = SmilesVAE.load(tmp_path / "m")
+    np.testing.assert_allclose(v2.latent_cov_, vae.latent_cov_)
+    assert v2.sample(12, random_state=4) == vae.sample(12, random_state=4)
+    assert vae.sample(12, random_state=4, prior="standard") == vae.sample(12, random_state=4, prior="standard")
+    with pytest.raises(ValueError, match="prior"):
+        vae.sample(2, prior="gaussian")
+
+
 def test_resume_is_exact(tmp_path):
     straight = _tiny(epochs=4).fit(TRAIN)
     _tiny(epochs=2).fit(TRAIN, checkpoint_dir=tmp_path)
