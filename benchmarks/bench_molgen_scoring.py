@@ -112,13 +112,31 @@ def main():
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--quick", action="store_true", help="2,000 / 2,000 / 500, both parts")
     ap.add_argument("--skip-large", action="store_true", help="only the side-by-side part")
+    ap.add_argument("--skip-compare", action="store_true",
+                    help="only the large part (the side-by-side result already in the JSON is kept)")
     args = ap.parse_args()
     if args.quick:
         args.size, args.test_size, args.compare_size, args.compare_test_size = 2000, 500, 2000, 500
     train, test, source = moses_data(args.moses_python)
+    result_file = ROOT / "benchmarks" / "results" / ("molgen_scoring_quick.json" if args.quick
+                                                     else "molgen_scoring.json")
     out = {"source": source, "cpu_count": os.cpu_count(), "workers": args.workers}
+    if args.skip_compare and result_file.is_file():  # keep the earlier side-by-side run
+        out = {**json.loads(result_file.read_text()), **out}
 
     # ---- 1. side by side with MOSES -------------------------------------------------------
+    if not args.skip_compare:
+        side_by_side(args, train, test, source, out)
+    # ---- 2. pharmasynth at the claimed size -------------------------------------------------
+    if not args.skip_large:
+        large_run(args, train, test, out)
+    out["load_average"] = os.getloadavg()
+    from pharmasynth._util.atomic import atomic_write_json
+    atomic_write_json(result_file, out)
+    return 0
+
+
+def side_by_side(args, train, test, source, out):
     gen, ref, tst = make_inputs(train, test, args.compare_size, args.compare_size, args.compare_test_size)
     ours, t_ours = run_ours(gen, ref, tst, args.workers, fcd=True)
     side = {"n_generated": len(gen), "n_reference": len(ref), "n_test": len(tst), "pharmasynth_seconds": t_ours,
@@ -157,29 +175,25 @@ def main():
               f"(target >= 10x); largest |difference| {side['max_abs_difference']:.1e} "
               f"({side['max_abs_difference_metric']})")
 
-    # ---- 2. pharmasynth at the claimed size -------------------------------------------------
-    if not args.skip_large:
-        gen, ref, tst = make_inputs(train, test, args.size, args.size, args.test_size)
-        res, t_all = run_ours(gen, ref, tst, args.workers, fcd=False, test_scaffolds=False)
-        t0 = time.perf_counter()
-        from pharmasynth.molgen.scoring import fcd_statistics, frechet_distance
-        canon = res.molecules["smiles"].tolist()
-        fcd = frechet_distance(fcd_statistics(tst), fcd_statistics(canon))
-        t_fcd = time.perf_counter() - t0
-        large = {"n_generated": len(gen), "n_reference": len(ref), "n_test": len(tst), "seconds_without_fcd": t_all,
-                 "fcd_seconds": t_fcd, "FCD/Test": fcd, "components": res.seconds,
-                 "metrics": res.metrics}
-        out["large"] = large
-        print(f"\n2. pharmasynth alone, {len(gen):,} generated / {len(ref):,} reference / {len(tst):,} test")
-        for k, v in res.seconds.items():
-            print(f"  {k:<40}{v:8.1f} s")
-        print(f"  {'total without FCD':<40}{t_all:8.1f} s   (target < 60 s)")
-        print(f"  {'FCD (generated + test), separately':<40}{t_fcd:8.1f} s")
-    out["load_average"] = os.getloadavg()
-    from pharmasynth._util.atomic import atomic_write_json
-    atomic_write_json(ROOT / "benchmarks" / "results" / ("molgen_scoring_quick.json" if args.quick
-                                                         else "molgen_scoring.json"), out)
-    return 0
+
+
+def large_run(args, train, test, out):
+    gen, ref, tst = make_inputs(train, test, args.size, args.size, args.test_size)
+    res, t_all = run_ours(gen, ref, tst, args.workers, fcd=False, test_scaffolds=False)
+    t0 = time.perf_counter()
+    from pharmasynth.molgen.scoring import fcd_statistics, frechet_distance
+    canon = res.molecules["smiles"].tolist()
+    fcd = frechet_distance(fcd_statistics(tst), fcd_statistics(canon))
+    t_fcd = time.perf_counter() - t0
+    large = {"n_generated": len(gen), "n_reference": len(ref), "n_test": len(tst), "seconds_without_fcd": t_all,
+             "fcd_seconds": t_fcd, "FCD/Test": fcd, "components": res.seconds,
+             "metrics": res.metrics}
+    out["large"] = large
+    print(f"\n2. pharmasynth alone, {len(gen):,} generated / {len(ref):,} reference / {len(tst):,} test")
+    for k, v in res.seconds.items():
+        print(f"  {k:<40}{v:8.1f} s")
+    print(f"  {'total without FCD':<40}{t_all:8.1f} s   (target < 60 s)")
+    print(f"  {'FCD (generated + test), separately':<40}{t_fcd:8.1f} s")
 
 
 if __name__ == "__main__":

@@ -88,6 +88,8 @@ def augment_rare_class(train, test, rare: str = "lesion", k: float = 2.0, genera
 
     `generator`: None (a ConditionalDiffusion is trained for `generator_steps`), a fitted object
     with `.sample(n, label=..., random_state=...)`, or a callable `(n, label_index, seed) -> images`.
+    `classifier_kwargs` go to the downstream `SmallCNN` of BOTH arms (default: 15 epochs,
+    class-weighted loss; pass `{"balanced": False}` for plain cross-entropy).
     """
     xtr, ytr, names = _arrays(train)
     xte, yte, names_te = _arrays(test)
@@ -100,7 +102,9 @@ def augment_rare_class(train, test, rare: str = "lesion", k: float = 2.0, genera
     if n_rare == 0:
         raise DataError(f"the training data hold no image of the rare class {rare!r}.")
     n_gen = max(1, int(round(k * n_rare)))
-    ckw = {"epochs": 15, **(classifier_kwargs or {})}
+    # class-weighted loss by default: the real-only arm is then the baseline a practitioner would
+    # actually use on imbalanced data, not a strawman that never predicts the rare class
+    ckw = {"epochs": 15, "balanced": True, **(classifier_kwargs or {})}
 
     if generator is None:
         from .diffusion import ConditionalDiffusion
@@ -119,7 +123,9 @@ def augment_rare_class(train, test, rare: str = "lesion", k: float = 2.0, genera
         synth = synth[best < copy_threshold]
     counts["after_near_copy_filter"] = int(len(synth))
     if filter_classifier and len(synth):
-        judge = SmallCNN(K, random_state=random_state, **ckw).fit(xtr, ytr)
+        # the judge always weights classes by inverse frequency: trained plainly on a handful of
+        # rare images it almost never predicts the rare class and would reject every sample
+        judge = SmallCNN(K, random_state=random_state, **{**ckw, "balanced": True}).fit(xtr, ytr)
         synth = synth[judge.predict_proba(synth).argmax(1) == r]
     counts["after_classifier_filter"] = int(len(synth))
 

@@ -134,7 +134,9 @@ class ConditionalDiffusion:
     channels, attention_levels, num_res_blocks, num_head_channels : U-Net shape (MONAI meaning).
     num_train_timesteps, schedule, prediction_type : DDPM noise schedule.
     guidance_dropout : probability that a training label is replaced by the null class.
-    ema_decay : decay of the exponential moving average of the weights used for sampling.
+    ema_decay : the largest decay of the exponential moving average of the weights used for
+        sampling; step t uses min(ema_decay, (1 + t) / (10 + t)) so short runs are not dominated
+        by the initial weights.
     lr, batch_size : AdamW learning rate and GLOBAL batch size (split across DDP ranks).
     mixed_precision : "auto" (bf16/fp16 on CUDA, float32 on CPU), "no", "bf16" or "fp16".
     device : "cpu", "cuda", "auto", ... (resolved in `fit`).
@@ -399,9 +401,12 @@ class ConditionalDiffusion:
             scaler.scale(loss).backward()
             scaler.step(opt)
             scaler.update()
+            # EMA warm-up (as diffusers' EMAModel): a fixed 0.999 decay would leave a 400-step CPU
+            # run's EMA two-thirds random initial weights (0.999**400 = 0.67) and sample noise.
+            decay = min(self.ema_decay, (1 + step) / (10 + step))
             with torch.no_grad():
                 for pe, p in zip(ema.parameters(), net.parameters()):
-                    pe.lerp_(p, 1.0 - self.ema_decay)
+                    pe.lerp_(p, 1.0 - decay)
                 for be, b in zip(ema.buffers(), net.buffers()):
                     be.copy_(b)
             step += 1

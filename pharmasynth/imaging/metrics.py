@@ -78,9 +78,15 @@ def image_metrics(real, synthetic, training=None, feature_fn=None, extractor_nam
     synthetic = np.asarray(synthetic, dtype=np.float32)
     rows: list[MetricResult] = []
     if feature_fn is not None:
-        rows += guarded("fid", "fidelity", lambda: metric(
-            "fid", "fidelity", fid(feature_fn(real), feature_fn(synthetic)), direction="lower",
-            bounds=(0.0, float("inf")), details={"extractor": extractor_name}))
+        def _fid():
+            fr, fs = feature_fn(real), feature_fn(synthetic)
+            n_min = min(len(fr), len(fs))
+            note = (f"only {n_min} images for {fr.shape[1]} features: covariances are singular and FID is "
+                    "a rough guide at this size" if n_min <= fr.shape[1] else "")
+            return metric("fid", "fidelity", fid(fr, fs), direction="lower", bounds=(0.0, float("inf")),
+                          notes=note, details={"extractor": extractor_name, "n_real": len(fr),
+                                               "n_synthetic": len(fs)})
+        rows += guarded("fid", "fidelity", _fid)
 
     def _div():
         i = rng.integers(0, len(synthetic), n_pairs)

@@ -97,7 +97,8 @@ def _train(args) -> int:
         if not args.vae:
             raise InputFileError("--model diffusion needs --vae DIR (a trained SmilesVAE folder).")
         vae = SmilesVAE.load(args.vae)
-        ldm = LatentDiffusion(vae, conditions=args.conditions, epochs=args.epochs, random_state=args.seed)
+        ldm = LatentDiffusion(vae, conditions=args.conditions, epochs=args.epochs, labels=args.labels,
+                              random_state=args.seed)
         ldm.fit(smiles)
         ldm.save(out)
         print(f"trained LatentDiffusion on {ldm.n_train_} molecules (conditions {ldm.conditions}); saved to {out}")
@@ -152,6 +153,9 @@ def register(subparsers, name: str = "molgen", help: str | None = None):
     tr.add_argument("--resume", action="store_true", help="continue from OUT/checkpoints (VAE only)")
     tr.add_argument("--conditions", nargs="+", default=["qed", "logp"], help="properties to condition on "
                     "(diffusion): qed logp sa mw")
+    tr.add_argument("--labels", choices=["decoded", "input"], default="decoded",
+                    help="diffusion: label each latent with the properties of what the VAE decodes it to "
+                         "(default; invalid decodings left out) or of the input molecule")
     tr.add_argument("--latent-dim", type=int, default=64)
     tr.add_argument("--hidden-dim", type=int, default=256)
     tr.add_argument("--max-length", type=int, default=100)

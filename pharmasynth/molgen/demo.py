@@ -8,6 +8,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from .._util import atomic_write_text
 from ..errors import DataWarning, InvalidSmilesError
@@ -16,7 +17,7 @@ from ..evaluation.report import Report
 from .filters import DrugLikeFilter
 from .latent_diffusion import LatentDiffusion
 from .scoring import score_library
-from .steering import conditional_success, molecule_properties, rejection_sample
+from .steering import conditional_success, rejection_sample
 from .vae import SmilesVAE
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "moses"
@@ -45,11 +46,12 @@ def _settings(quick: bool) -> dict:
     if quick:
         return dict(n_train=2000, vae=dict(latent_dim=16, embed_dim=16, hidden_dim=64, epochs=2, batch_size=64,
                                           kl_anneal_steps=20, lr=3e-3, max_length=80),
-                    ldm=dict(hidden_dim=64, num_layers=2, epochs=5), n_ldm_train=500, n_sample=200,
+                    # a seconds-trained VAE decodes too few valid molecules to label latents by them
+                    ldm=dict(hidden_dim=64, num_layers=2, epochs=5, labels="input"), n_ldm_train=500, n_sample=200,
                     n_cond=50, steps=10)
     return dict(n_train=16000, vae=dict(latent_dim=32, embed_dim=32, hidden_dim=128, epochs=2, batch_size=64,
                                         kl_anneal_steps=500, lr=3e-3, max_length=80, kl_weight_max=0.005),
-                ldm=dict(hidden_dim=256, num_layers=3, epochs=60), n_ldm_train=6000, n_sample=2000,
+                ldm=dict(hidden_dim=256, num_layers=3, epochs=60), n_ldm_train=16000, n_sample=10000,
                 n_cond=500, steps=50)
 
 
@@ -85,8 +87,6 @@ def run_demo(out_dir="out/molgen", random_state: int = 0, quick: bool = False, d
     rej = rejection_sample(vae, cfg["n_cond"], DEMO_CONDITION, DEMO_TOLERANCE, max_seconds=ldm_seconds,
                            random_state=random_state + 1)
 
-    props = molecule_properties(generated, ("qed", "logp", "sa", "mw"))
-    props.insert(0, "smiles", generated)
     atomic_write_text(out_dir / "generated.smi", "".join(s + "\n" for s in generated))
 
     report = Report(title="pharmasynth molgen demo: SmilesVAE + LatentDiffusion on a MOSES subset",
@@ -103,6 +103,7 @@ def run_demo(out_dir="out/molgen", random_state: int = 0, quick: bool = False, d
         headline.update(metrics)
         props = table
     else:  # no valid molecule at all: say so instead of failing the whole demo
+        props = pd.DataFrame({"smiles": generated, "valid": False})
         headline["valid"] = 0.0
         report.add(metric("valid", "validity", 0.0,
                           notes="no generated SMILES is valid: train longer (more epochs or molecules)"))

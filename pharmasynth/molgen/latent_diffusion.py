@@ -68,7 +68,7 @@ class LatentDiffusion:
     def __init__(self, vae: SmilesVAE, conditions=("qed", "logp"), hidden_dim: int = 256, num_layers: int = 3,
                  num_train_timesteps: int = 1000, beta_schedule: str = "squaredcos_cap_v2",
                  guidance_dropout: float = 0.1, scheduler: str = "ddim", lr: float = 1e-3, batch_size: int = 256,
-                 epochs: int = 50, random_state: int | None = 0):
+                 epochs: int = 50, labels: str = "decoded", random_state: int | None = 0):
         self.vae = vae
         self.conditions = list(conditions)
         for c in self.conditions:
@@ -82,10 +82,11 @@ class LatentDiffusion:
         self.lr = lr
         self.batch_size = batch_size
         self.epochs = epochs
+        self.labels = check_option("labels", labels, ("decoded", "input"))
         self.random_state = random_state
 
     _PARAMS = ("conditions", "hidden_dim", "num_layers", "num_train_timesteps", "beta_schedule",
-               "guidance_dropout", "scheduler", "lr", "batch_size", "epochs", "random_state")
+               "guidance_dropout", "scheduler", "lr", "batch_size", "epochs", "labels", "random_state")
 
     def _train_scheduler(self):
         from diffusers import DDPMScheduler
@@ -100,7 +101,15 @@ class LatentDiffusion:
 
     # ---- training ---------------------------------------------------------------------------
     def fit(self, smiles, properties=None, progress: bool | None = None) -> "LatentDiffusion":
-        """Encode `smiles` with the VAE, compute (or take) their properties, train the denoiser."""
+        """Encode `smiles` with the VAE, compute (or take) their properties, train the denoiser.
+
+        labels="decoded" (default, properties computed by RDKit): each latent is labelled with the
+        properties of the molecule the VAE decoder makes of it (greedy), and latents that decode to
+        no valid molecule are left out. A short-trained VAE reconstructs few molecules exactly, so
+        the input molecule's properties would promise what the decoder does not deliver; labelled
+        this way, the model learns where in latent space the decoder yields valid molecules with the
+        requested properties. labels="input", or given `properties`: the input molecules' values.
+        """
         import pandas as pd
         import torch
 
@@ -122,6 +131,17 @@ class LatentDiffusion:
             raise DataError("fewer than 2 training SMILES are valid and encodable by the VAE.")
         z = self.vae.encode([smiles[i] for i in idx]).astype(np.float32)
         cond = cond[ok]
+        self.n_dropped_invalid_decode_ = 0
+        if self.labels == "decoded" and properties is None:
+            decoded = self.vae.decode(z, temperature=0.0)
+            dprops = molecule_properties(decoded, tuple(self.conditions))
+            dcond = dprops[self.conditions].to_numpy(np.float32)
+            good = dprops["valid"].to_numpy(bool) & np.isfinite(dcond).all(1)
+            if good.sum() < 2:
+                raise DataError(f"only {int(good.sum())} of {len(z):,} training latents decode to a valid "
+                                "molecule: train the VAE longer, or use labels='input'.")
+            self.n_dropped_invalid_decode_ = int((~good).sum())
+            z, cond = z[good], dcond[good]
         self.z_mean_, self.z_std_ = z.mean(0), z.std(0) + 1e-6
         self.c_mean_, self.c_std_ = cond.mean(0), cond.std(0) + 1e-6
         x_all = torch.as_tensor((z - self.z_mean_) / self.z_std_)

@@ -144,23 +144,26 @@ def set_statistics(smiles, *, scheduler=None, fcd: bool = True, feats: dict | No
 # --- similarity kernels ---------------------------------------------------------------------
 
 def tanimoto_aggregate(query_fps: np.ndarray, stock_fps: np.ndarray, agg: str = "max", p=1,
-                       block: int = 4096, return_argmax: bool = False):
+                       block: int = 4096, return_argmax: bool = False, device=None):
     """Per query row: max (or power mean) of Tanimoto similarities to every stock row.
 
     Exact: intersections by a float32 matrix product of 0/1 fingerprints (counts <= 1024 are exact
     in float32), chunked over both sides so memory stays at block x block. 0/0 (two empty
     fingerprints) counts as similarity 1, as in MOSES. With agg="mean", `p` may be a tuple of
     powers, computed from the same products (one pass for IntDiv and IntDiv2).
+    device: None = CUDA when torch sees a GPU, else CPU (0/1 inputs and integer counts stay exact
+    under TF32 too: 0/1 are exact in its 10-bit mantissa and products accumulate in float32).
     """
     import torch
 
-    q = torch.from_numpy(np.ascontiguousarray(query_fps)).float()
-    s = torch.from_numpy(np.ascontiguousarray(stock_fps)).float()
+    dev = torch.device(device if device is not None else ("cuda" if torch.cuda.is_available() else "cpu"))
+    q = torch.from_numpy(np.ascontiguousarray(query_fps)).float().to(dev)
+    s = torch.from_numpy(np.ascontiguousarray(stock_fps)).float().to(dev)
     qc, sc = q.sum(1), s.sum(1)
     powers = tuple(p) if isinstance(p, (tuple, list)) else (p,)
-    best = torch.full((len(q),), -1.0)
-    sums = torch.zeros((len(powers), len(q)), dtype=torch.float64)
-    arg = torch.zeros(len(q), dtype=torch.long)
+    best = torch.full((len(q),), -1.0, device=dev)
+    sums = torch.zeros((len(powers), len(q)), dtype=torch.float64, device=dev)
+    arg = torch.zeros(len(q), dtype=torch.long, device=dev)
     for i in range(0, len(q), block):
         qi = q[i:i + block]
         for j in range(0, len(s), block):
@@ -176,10 +179,10 @@ def tanimoto_aggregate(query_fps: np.ndarray, stock_fps: np.ndarray, agg: str = 
                 for k, pw in enumerate(powers):
                     sums[k, i:i + block] += (sim if pw == 1 else sim ** pw).sum(1, dtype=torch.float64)
     if agg == "max":
-        out = best.double().numpy()
-        return (out, arg.numpy()) if return_argmax else out
+        out = best.double().cpu().numpy()
+        return (out, arg.cpu().numpy()) if return_argmax else out
     means = [(sums[k] / len(s)) ** (1.0 / pw) for k, pw in enumerate(powers)]
-    outs = [m.numpy() for m in means]
+    outs = [m.cpu().numpy() for m in means]
     return outs if isinstance(p, (tuple, list)) else outs[0]
 
 

@@ -20,8 +20,13 @@ def test_train_sample_round_trip(tmp_path, capsys):
     assert main(["molgen", "sample", str(vae), "--n", "7", "--out", str(out), "--seed", "1"]) == 0
     assert out.read_text() == first
     ldm = tmp_path / "ldm"
+    # an untrained-size VAE decodes nothing valid: decoded labels are refused with advice ...
     assert main(["molgen", "train", str(f), "--model", "diffusion", "--vae", str(vae), "--out", str(ldm),
-                 "--epochs", "2"]) == 0
+                 "--epochs", "2"]) == 1
+    assert "labels='input'" in capsys.readouterr().err and not (ldm / "model.safetensors").exists()
+    # ... and the input molecules' own properties work
+    assert main(["molgen", "train", str(f), "--model", "diffusion", "--vae", str(vae), "--out", str(ldm),
+                 "--epochs", "2", "--labels", "input"]) == 0
     csv = tmp_path / "hits.csv"
     assert main(["molgen", "sample", str(ldm), "--n", "5", "--condition", "qed=0.7", "logp=2",
                  "--steps", "5", "--out", str(csv)]) == 0
