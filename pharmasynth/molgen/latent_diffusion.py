@@ -11,6 +11,7 @@ Latents and conditions are standardised with the training set's mean and std.
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ import numpy as np
 from .._util import progress as _progress
 from .._util import torch_generator
 from .._util.serialization import load_model, save_model
-from ..errors import CheckpointError, DataError, NotFittedError, check_option
+from ..errors import CheckpointError, DataError, DataWarning, NotFittedError, check_option
 from .steering import PROPERTY_NAMES, molecule_properties
 from .vae import SmilesVAE
 
@@ -141,6 +142,13 @@ class LatentDiffusion:
                 raise DataError(f"only {int(good.sum())} of {len(z):,} training latents decode to a valid "
                                 "molecule: train the VAE longer, or use labels='input'.")
             self.n_dropped_invalid_decode_ = int((~good).sum())
+            n_distinct = len({d for d, g in zip(decoded, good) if g})
+            if n_distinct < 0.1 * good.sum():
+                warnings.warn(DataWarning(
+                    f"the VAE decodes {int(good.sum()):,} training latents to only {n_distinct:,} distinct "
+                    "molecules: its decoder ignores the latent (posterior collapse), so no latent model can "
+                    "steer it. Retrain the VAE with a smaller kl_weight_max (e.g. 0.005) or longer."),
+                    stacklevel=2)
             z, cond = z[good], dcond[good]
         self.z_mean_, self.z_std_ = z.mean(0), z.std(0) + 1e-6
         self.c_mean_, self.c_std_ = cond.mean(0), cond.std(0) + 1e-6

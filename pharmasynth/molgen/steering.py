@@ -73,31 +73,45 @@ def within_tolerance(props: pd.DataFrame, condition: dict, tolerance: dict | Non
     return ok
 
 
+def _canonical(smiles: str) -> str:
+    from rdkit import Chem
+
+    m = Chem.MolFromSmiles(smiles)
+    return Chem.MolToSmiles(m) if m is not None else smiles
+
+
 def conditional_success(samples, condition: dict, tolerance: dict | None = None, n_requested: int | None = None,
-                        props: pd.DataFrame | None = None) -> float:
-    """Share of ALL requested samples that are valid and within `tolerance` of `condition`."""
+                        props: pd.DataFrame | None = None, unique: bool = True) -> float:
+    """Share of ALL requested samples that are valid and within `tolerance` of `condition`.
+
+    unique=True (default) counts each distinct molecule (canonical SMILES) once: a sampler that
+    returns one good molecule 1,000 times has found one molecule, not 1,000."""
     samples = list(samples)
     n_requested = len(samples) if n_requested is None else int(n_requested)
     if n_requested == 0:
         return float("nan")
     if props is None:
         props = molecule_properties(samples, tuple(condition))
-    return float(within_tolerance(props, condition, tolerance).sum()) / n_requested
+    ok = within_tolerance(props, condition, tolerance)
+    if unique:
+        return len({_canonical(s) for s, k in zip(samples, ok) if k}) / n_requested
+    return float(ok.sum()) / n_requested
 
 
 def rejection_sample(vae, n: int, condition: dict, tolerance: dict | None = None, *, max_seconds=None,
                      max_draws: int | None = None, batch_size: int = 512, temperature: float = 1.0,
-                     random_state=0) -> dict:
+                     unique: bool = True, random_state=0) -> dict:
     """Rejection sampling from an unconditioned VAE under a compute budget.
 
     Draws batches from `vae.sample` until `max_draws` molecules were decoded or `max_seconds`
     passed (property computation included), keeps those within tolerance, returns up to `n`.
-    Result: {"samples", "n_draws", "seconds", "success"} where success = kept / n.
+    Result: {"samples", "n_draws", "seconds", "success"} where success = kept / n; with
+    unique=True (default, as in `conditional_success`) a molecule found twice is kept once.
     """
     if max_seconds is None and max_draws is None:
         raise ValueError("give a compute budget: max_seconds or max_draws.")
     rng = np.random.default_rng(random_state)
-    kept, draws, t0 = [], 0, time.perf_counter()
+    kept, seen, draws, t0 = [], set(), 0, time.perf_counter()
     while len(kept) < n:
         if max_draws is not None and draws >= max_draws:
             break
@@ -107,6 +121,9 @@ def rejection_sample(vae, n: int, condition: dict, tolerance: dict | None = None
         batch = vae.sample(b, temperature=temperature, random_state=rng)
         draws += b
         ok = within_tolerance(molecule_properties(batch, tuple(condition)), condition, tolerance)
-        kept.extend(s for s, k in zip(batch, ok) if k)
+        for smi, k in zip(batch, ok):
+            if k and not (unique and _canonical(smi) in seen):
+                kept.append(smi)
+                seen.add(_canonical(smi))
     kept = kept[:n]
     return {"samples": kept, "n_draws": draws, "seconds": time.perf_counter() - t0, "success": len(kept) / n}

@@ -138,3 +138,19 @@ def test_latent_diffusion_decoded_labels_are_what_the_decoder_makes():
     np.testing.assert_allclose(ldm.c_mean_, props["qed"][valid].mean(), rtol=1e-5)
     with pytest.raises(ValueError, match="labels"):
         LatentDiffusion(vae, labels="predicted")
+
+
+def test_conditional_success_counts_distinct_molecules_and_rejection_respects_budget():
+    from pharmasynth.molgen import conditional_success, rejection_sample
+
+    samples = ["CCO", "OCC", "CCO", "c1ccccc1", "not a smiles"]  # ethanol three ways, benzene (MW 78)
+    cond, tol = {"mw": 46.07}, {"mw": 5.0}
+    assert conditional_success(samples, cond, tol) == pytest.approx(1 / 5)
+    assert conditional_success(samples, cond, tol, unique=False) == pytest.approx(3 / 5)
+    vae = _tiny(epochs=6).fit(TRAIN)
+    res = rejection_sample(vae, 50, {"mw": 150.0}, {"mw": 200.0}, max_draws=64, batch_size=16, random_state=0)
+    assert res["n_draws"] == 64 and len(res["samples"]) <= 50
+    from rdkit import Chem
+    canon = [Chem.MolToSmiles(Chem.MolFromSmiles(s)) for s in res["samples"]]
+    assert len(canon) >= 1 and len(set(canon)) == len(canon)  # each distinct molecule kept once
+    assert res["success"] == pytest.approx(len(canon) / 50)
