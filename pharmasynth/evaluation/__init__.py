@@ -8,9 +8,9 @@
 from .baselines import IndependentMarginals
 from .evaluate import evaluate
 from .fidelity import fidelity_report
-from .metrics import GROUPS, MetricResult, guarded, metric
+from .metric import GROUPS, MetricResult, guarded, metric
 from .neighbours import dcr, nearest_distances
-from .parallel import parallel_map
+from .._util.parallel import parallel_map
 from .privacy import dcr_baseline_protection, dcr_overfitting_protection, privacy_report
 from .report import Report
 from .rules import Rule, RuleSet

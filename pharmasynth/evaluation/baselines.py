@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._util.random import check_random_state
+from .._util.random import as_rng
 from ..errors import DataError, NotFittedError
 
 
@@ -28,12 +28,12 @@ class IndependentMarginals:
         self.columns_ = list(data.columns)
         self.dtypes_ = data.dtypes.to_dict()
         self.values_ = {c: data[c].to_numpy() for c in data.columns}
-        self.rng_ = check_random_state(self.random_state)
+        self.rng_ = as_rng(self.random_state)
         return self
 
     def sample(self, n: int, random_state=None) -> pd.DataFrame:
         if not hasattr(self, "values_"):
             raise NotFittedError("IndependentMarginals: call fit(data) before sample(n).")
-        rng = check_random_state(random_state) if random_state is not None else self.rng_
+        rng = as_rng(random_state) if random_state is not None else self.rng_
         out = {c: v[rng.integers(0, len(v), n)] for c, v in self.values_.items()}
         return pd.DataFrame(out, columns=self.columns_).astype(self.dtypes_)

@@ -7,7 +7,7 @@ import warnings
 import pandas as pd
 
 from .fidelity import fidelity_report
-from .metrics import guarded
+from .metric import guarded
 from .privacy import privacy_report
 from .report import Report
 from .rules import as_ruleset
@@ -33,7 +33,7 @@ def evaluate(real: pd.DataFrame, synthetic: pd.DataFrame, *, holdout: pd.DataFra
     Every part runs guarded: an exception shows up as a failed metric row (and a warning)
     instead of losing the report. Input problems (columns, types, rules) fail fast instead.
     """
-    from .._util.random import check_random_state, spawn_seeds
+    from .._util.random import as_rng, spawn_seeds
 
     ruleset = as_ruleset(rules)
     if ruleset is not None:
@@ -48,7 +48,7 @@ def evaluate(real: pd.DataFrame, synthetic: pd.DataFrame, *, holdout: pd.DataFra
             from ..errors import SchemaError
 
             raise SchemaError(f"sensitive column {col!r} is not in the real table (columns: {schema.columns}).")
-    s_fid, s_util, s_priv = spawn_seeds(check_random_state(random_state), 3)
+    s_fid, s_util, s_priv = spawn_seeds(as_rng(random_state), 3)
     report = Report(title=title or "pharmasynth evaluation report")
     report.meta.update({
         "rows": {"real": len(real_a), "synthetic": len(syn_a), "holdout": None if hold_a is None else len(hold_a)},

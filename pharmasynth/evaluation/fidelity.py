@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._util.random import check_random_state
-from .metrics import metric
+from .._util.random import as_rng
+from .metric import metric
 from .report import Report
 from .tabular import TableSchema
 
@@ -166,7 +166,7 @@ def detection_auc(real: pd.DataFrame, synthetic: pd.DataFrame, schema: TableSche
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import StratifiedKFold
 
-    rng = check_random_state(random_state)
+    rng = as_rng(random_state)
     n = min(len(real), len(synthetic), max_rows)
     r = real.iloc[rng.choice(len(real), n, replace=False)]
     s = synthetic.iloc[rng.choice(len(synthetic), n, replace=False)]
@@ -190,7 +190,7 @@ def detection_auc(real: pd.DataFrame, synthetic: pd.DataFrame, schema: TableSche
 def fidelity_report(real: pd.DataFrame, synthetic: pd.DataFrame, schema: TableSchema, *, random_state=0,
                     detection_max_rows: int = 20_000, max_rows: int = 200_000) -> Report:
     """Fidelity metrics; tables larger than `max_rows` are subsampled (stated in the notes)."""
-    rng = check_random_state(random_state)
+    rng = as_rng(random_state)
     notes = ""
     if len(synthetic) > max_rows or len(real) > max_rows:
         notes = f"shape/pair metrics on a random subsample of at most {max_rows:,} rows per table"

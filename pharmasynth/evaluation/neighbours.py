@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .parallel import parallel_map
+from .._util.parallel import parallel_map
 from .tabular import TableSchema
 
 
@@ -190,7 +190,7 @@ def nearest_distances(query: pd.DataFrame, reference: pd.DataFrame, schema: Tabl
     r_onehot_t = torch.from_numpy(r_onehot.T.copy())
     tasks = [(q.num[s:s + chunk_rows], q.cat[s:s + chunk_rows], r.num, r.cat, r_onehot_t, offsets, enc.n_columns, k)
              for s in range(0, len(query), chunk_rows)]
-    results = parallel_map(_chunk_task, tasks, scheduler=scheduler, desc="nearest records", progress_bar=progress_bar)
+    results = parallel_map(_chunk_task, tasks, client=scheduler, desc="nearest records", progress_bar=progress_bar)
     if not results:
         return np.zeros((0, k)), np.zeros((0, k), dtype=np.int64)
     return np.vstack([d for d, _ in results]), np.vstack([i for _, i in results])

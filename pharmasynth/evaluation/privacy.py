@@ -22,9 +22,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._util.random import check_random_state
+from .._util.random import as_rng
 from .fidelity import encode_for_model
-from .metrics import MetricResult, metric
+from .metric import MetricResult, metric
 from .neighbours import DistanceEncoder, nearest_distances
 from .report import Report
 from .tabular import TableSchema
@@ -110,7 +110,7 @@ def dcr_baseline_protection(real: pd.DataFrame, synthetic: pd.DataFrame, schema:
     against a given baseline (the benchmark passes SDMetrics' own random table).
     """
     if random_data is None:
-        random_data = random_baseline_data(real, schema, len(synthetic), check_random_state(random_state))
+        random_data = random_baseline_data(real, schema, len(synthetic), as_rng(random_state))
     med_s = float(np.median(nearest_distances(synthetic, real, schema, k=1, scheduler=scheduler)[0][:, 0]))
     med_r = float(np.median(nearest_distances(random_data, real, schema, k=1, scheduler=scheduler)[0][:, 0]))
     score = min(med_s / med_r, 1.0) if med_r > 0 else float("nan")
@@ -197,7 +197,7 @@ def privacy_report(real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.Data
     max_rows      caps the attack sample per side (members, non-members) when given
     dcr_max_rows  caps the synthetic rows whose DCR is computed (a random subsample, stated)
     """
-    rng = check_random_state(random_state)
+    rng = as_rng(random_state)
     attack_max_rows = max_rows or attack_max_rows
     rep = Report()
     need = "needs a real holdout (records the generator never saw)"

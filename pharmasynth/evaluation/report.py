@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from .._util.atomic import atomic_write_json, atomic_write_text, dumps_json, to_jsonable
-from .metrics import GROUPS, MetricResult
+from .metric import GROUPS, MetricResult
 
 DEFAULT_GROUP_WEIGHTS = {"fidelity": 0.25, "utility": 0.25, "privacy": 0.25, "validity": 0.25}
 

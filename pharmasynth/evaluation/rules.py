@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import RuleError, RuleWarning
-from .metrics import MetricResult, metric
+from .metric import MetricResult, metric
 
 # ---------------------------------------------------------------------------------------------
 # tokenizer

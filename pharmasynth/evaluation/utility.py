@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._util.random import check_random_state
+from .._util.random import as_rng
 from ..errors import DataError, SchemaError, check_option
 from .fidelity import encode_for_model
-from .metrics import MetricResult, metric
+from .metric import MetricResult, metric
 from .report import Report
 from .tabular import TableSchema
 
@@ -83,7 +83,7 @@ def utility_report(real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.Data
         return rep
     check_option("task", task, ("auto", "classification", "regression"))
     task = detect_task(real[target], schema.kinds[target]) if task == "auto" else task
-    rng = check_random_state(random_state)
+    rng = as_rng(random_state)
     if real[target].dropna().nunique() < 2:
         raise DataError(f"target column {target!r} is constant in the real table ({real[target].dropna().iloc[0]!r}); "
                         "there is nothing to predict. Choose another --target.")

@@ -24,7 +24,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .._util import check_random_state, progress as _progress, resolve_device
+from .._util import as_rng, progress as _progress, resolve_device
 from .._util.serialization import load_checkpoint, load_model, save_checkpoint, save_model
 from ..errors import CheckpointError, DataError, NotFittedError, check_option
 
@@ -345,7 +345,7 @@ class ConditionalDiffusion:
         sched.alphas_cumprod = sched.alphas_cumprod.to(device)
         # one generator for everything random in training; data order from (seed, epoch)
         gen = torch.Generator().manual_seed(self._seed() + 1)
-        rng = check_random_state(self._seed() + 2)  # numpy stream, saved for completeness
+        rng = as_rng(self._seed() + 2)  # numpy stream, saved for completeness
         step, history = 0, []
 
         ckpt = Path(checkpoint_dir) / CHECKPOINT_NAME if checkpoint_dir is not None else None

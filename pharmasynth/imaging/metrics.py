@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..evaluation.metrics import MetricResult, guarded, metric
+from ..evaluation.metric import MetricResult, guarded, metric
 
 
 def _as_tensor(x):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..evaluation.metrics import metric
+from ..evaluation.metric import metric
 from ..evaluation.report import Report
 
 

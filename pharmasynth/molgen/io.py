@@ -266,3 +266,10 @@ def write_smiles(path, smiles) -> Path:
     for s in smiles:
         buf.write(f"{s}\n")
     return atomic_write_text(path, buf.getvalue())
+
+
+def load_moses(split: str) -> list[str]:
+    """The shipped MOSES subset (data/moses/): "train", "test" or "test_scaffolds", canonical SMILES."""
+    from ..datasets import moses_file
+
+    return read_smiles(moses_file(split)).smiles

@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._util.random import check_random_state
+from .._util.random import as_rng
 from ..errors import DataWarning, InvalidSmilesError
 
 FP_BITS = 1024
@@ -101,10 +101,10 @@ def _featurise_task(args):
 
 
 def _featurise_all(smiles, scheduler, with_filters, desc, light=False):
-    from ..evaluation.parallel import parallel_map
+    from .._util.parallel import parallel_map
 
     chunks = [(list(smiles[i:i + CHUNK]), with_filters, light) for i in range(0, len(smiles), CHUNK)]
-    parts = parallel_map(_featurise_task, chunks, scheduler=scheduler, desc=desc)
+    parts = parallel_map(_featurise_task, chunks, client=scheduler, desc=desc)
     if not parts:
         return featurise([], with_filters)
     out = {}
@@ -273,12 +273,12 @@ class LibraryScore:
         return self.table().to_string(index=False, float_format=lambda v: f"{v:.4f}")
 
     def to_report(self):
-        from .molreport import library_report
+        from .report import library_report
 
         return library_report(self)
 
     def save(self, out_dir) -> Path:
-        from .molreport import save_library_score
+        from .report import save_library_score
 
         return save_library_score(self, out_dir)
 
@@ -297,7 +297,7 @@ def score_library(generated, reference=None, test=None, test_scaffolds=None, *, 
     (training molecules: novelty, near copies), `test` (FCD/SNN/Frag/Scaf/property distances) and
     optionally `test_scaffolds` (the /TestSF variants). `filters` (e.g. DrugLikeFilter()) adds
     its pass rate and per-molecule reasons. Work fans out over `scheduler` (Dask) in chunks."""
-    check_random_state(random_state)  # validated; every metric here is deterministic
+    as_rng(random_state)  # validated; every metric here is deterministic
     generated = ["" if s is None else str(s) for s in generated]
     if not generated:
         raise InvalidSmilesError("the generated library is empty.")
@@ -398,7 +398,7 @@ def score_library(generated, reference=None, test=None, test_scaffolds=None, *, 
     result = LibraryScore(metrics=metrics, molecules=mol, notes=notes, seconds=t, n_generated=len(generated),
                           reference_props=ref_props, _gen_fps=fps)
     if utility and reference is not None and stats is not None:
-        from .molreport import property_utility
+        from .report import property_utility
 
         t0 = time.perf_counter()
         keep = np.array(ref_ok, bool)

@@ -116,7 +116,7 @@ def external_control(historical_df: pd.DataFrame, trial_df: pd.DataFrame, covari
     """
     from sklearn.linear_model import LogisticRegression
 
-    from .._util.random import check_random_state
+    from .._util.random import as_rng
 
     check_option("method", method, ("matching", "weighting"))
     covariates = list(covariates)
@@ -157,7 +157,7 @@ def external_control(historical_df: pd.DataFrame, trial_df: pd.DataFrame, covari
                          "poor overlap; consider matching with a caliper or trimming.")
         return ExternalControl("weighting", hist, balance_table(Xt, Xh, names, w), pd.Series(et, index=trial_df.index),
                                len(Xt), len(Xh), notes=notes)
-    rng = check_random_state(random_state)
+    rng = as_rng(random_state)
     lt, lh = np.log(et / (1 - et)), np.log(eh / (1 - eh))
     width = caliper * np.std(np.r_[lt, lh]) if caliper is not None else np.inf
     available = np.ones(len(lh), bool)

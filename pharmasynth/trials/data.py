@@ -12,11 +12,11 @@ before anything is fitted and names the file, row and column of every problem.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ..datasets import load_actg175, load_gbsg2  # noqa: F401  (the trials' loaders, re-exported)
 from ..errors import DataError, SchemaError, check_option
 
 BASELINE_KINDS = ("numeric", "categorical")
@@ -240,10 +240,6 @@ def to_long(wide_df: pd.DataFrame, id: str, visits: list[str], visit_col: str = 
 
 # ---------------------------------------------------------------------------------------------
 # shipped trials
-def _data_dir() -> Path:
-    return Path(__file__).resolve().parents[2] / "data"
-
-
 ACTG175_BASELINE = {
     "age": "numeric", "wtkg": "numeric", "hemo": "categorical", "homo": "categorical", "drugs": "categorical",
     "karnof": "numeric", "oprior": "categorical", "z30": "categorical", "preanti": "numeric",
@@ -251,37 +247,6 @@ ACTG175_BASELINE = {
     "cd40": "numeric", "cd80": "numeric",
 }
 ACTG175_ARMS = {0: "ZDV", 1: "ZDV+ddI", 2: "ZDV+ddC", 3: "ddI"}
-
-
-def load_actg175() -> pd.DataFrame:
-    """ACTG 175 (Hammer et al., NEJM 1996): 2,139 HIV patients, 4 randomised arms.
-
-    Columns used by pharmasynth.trials:
-      pidnum   patient id
-      arms     0 = ZDV, 1 = ZDV+ddI, 2 = ZDV+ddC, 3 = ddI (treat: 0 for arm 0, 1 otherwise)
-      baseline age (years), wtkg (kg), hemo (haemophilia), homo (homosexual activity), drugs (IV
-               drug use), karnof (Karnofsky 70-100), oprior (prior non-ZDV antiretrovirals), z30
-               (ZDV in the 30 days before), preanti (days of prior antiretroviral therapy), race
-               (0 white, 1 non-white), gender (0 F, 1 M), str2 (0 naive, 1 experienced),
-               symptom (symptomatic), cd40 (CD4 at baseline), cd80 (CD8 at baseline)
-      visits   cd40 (baseline) -> cd420 (CD4 at 20 +/- 5 weeks) -> cd496 (96 +/- 5 weeks; missing
-               for ~37% of patients)
-      time     days (to the first of: CD4 drop >= 50%, AIDS, death; or censoring)
-      event    cens (1 = event, 0 = censored)
-    Read from data/actg175/actg175.csv in the repository, or lifelines' identical copy
-    (lifelines/datasets/ACTG175.csv).
-    """
-    path = _data_dir() / "actg175" / "actg175.csv"
-    if path.is_file():
-        df = pd.read_csv(path, index_col=0)
-        df.attrs["source"] = str(path)
-    else:  # installed without the repository: lifelines ships the same file (without a loader function)
-        import lifelines.datasets
-
-        path = Path(lifelines.datasets.__file__).parent / "ACTG175.csv"
-        df = pd.read_csv(path, index_col=0)
-        df.attrs["source"] = str(path)
-    return df.reset_index(drop=True)
 
 
 def actg175_schema(visits=("cd40", "cd420", "cd496"), arms=(0, 1, 2, 3)) -> TrialSchema:
@@ -294,28 +259,6 @@ def actg175_schema(visits=("cd40", "cd420", "cd496"), arms=(0, 1, 2, 3)) -> Tria
 
 GBSG2_BASELINE = {"age": "numeric", "menostat": "categorical", "tsize": "numeric", "tgrade": "categorical",
                   "pnodes": "numeric", "progrec": "numeric", "estrec": "numeric"}
-
-
-def load_gbsg2() -> pd.DataFrame:
-    """GBSG2 (German Breast Cancer Study Group 2; Schumacher et al. 1994): 686 women, randomised
-    hormonal therapy horTh ("yes"/"no"); recurrence-free survival: time (days), cens (1 = event).
-
-    Baseline: age, menostat (Pre/Post), tsize (mm), tgrade (I/II/III), pnodes (positive nodes),
-    progrec, estrec (progesterone/oestrogen receptors, fmol). Adds an `id` column (row number).
-    Read from data/gbsg2/gbsg2.csv, or lifelines' identical copy.
-    """
-    path = _data_dir() / "gbsg2" / "gbsg2.csv"
-    if path.is_file():
-        df = pd.read_csv(path)
-        source = str(path)
-    else:
-        from lifelines.datasets import load_gbsg2 as _load
-
-        df = _load()
-        source = "lifelines.datasets.load_gbsg2()"
-    df.insert(0, "id", np.arange(len(df)))
-    df.attrs["source"] = source
-    return df
 
 
 def gbsg2_schema() -> TrialSchema:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..evaluation.metrics import metric
+from ..evaluation.metric import metric
 from ..evaluation.report import Report
 
 

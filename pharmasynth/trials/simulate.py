@@ -35,9 +35,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .._util.random import check_random_state, spawn_seeds
+from .._util.random import as_rng, spawn_seeds
 from ..errors import DataError, SchemaError, check_option
-from ..evaluation.parallel import parallel_map
+from .._util.parallel import parallel_map
 from .analysis import batched_ols, t_inference
 
 DESIGNS = ("unadjusted", "procova", "synthetic_control")
@@ -116,7 +116,7 @@ class LinearGaussianTwin:
             raise CheckpointError(f"{f}: not a LinearGaussianTwin config ({exc}).") from exc
 
     def sample(self, df: pd.DataFrame, n_draws: int = 1, random_state=None) -> pd.DataFrame:
-        rng = check_random_state(random_state)
+        rng = as_rng(random_state)
         mu = self._mean(df)
         y = mu[:, None] + self.sd * rng.standard_normal((len(df), n_draws))
         return pd.DataFrame({"id": np.repeat(np.arange(len(df)), n_draws),
@@ -206,7 +206,7 @@ def draw_trials(twin, pool: pd.DataFrame, n_trials: int, n_per_arm: int, effect:
     draw k of ``twin.sample(pool, n_draws=max k + 1)`` - one vectorised call per stack.
     """
     outcome = default_outcome(twin, outcome)
-    rng = check_random_state(random_state)
+    rng = as_rng(random_state)
     P = len(pool)
     if score_pool is None:
         score_pool = np.asarray(twin.predict(pool)[outcome], float)
@@ -328,7 +328,7 @@ def simulate_trials(twin, baseline_pool: pd.DataFrame, n_per_arm: int = 100, eff
               "effect": float(effect), "outcome": outcome, "control_fraction": control_fraction,
               "drift": float(drift), "seed": seed, "designs": designs, "alpha": alpha, "hc": hc}
              for b, seed in zip(sizes, seeds)]
-    parts = parallel_map(_simulate_chunk, tasks, scheduler=scheduler, desc="simulating trials")
+    parts = parallel_map(_simulate_chunk, tasks, client=scheduler, desc="simulating trials")
     merged = {d: {k: np.concatenate([p[d][k] for p in parts]) for k in parts[0][d]} for d in designs}
     for d in designs:
         merged[d]["alpha"] = alpha

@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from .._util.random import check_random_state, torch_generator
+from .._util.random import as_rng, torch_generator
 from .._util.serialization import load_model, save_model
 from ..errors import CheckpointError, DataError, DataWarning, ExtrapolationWarning, NotFittedError, SchemaError, check_option
 from .data import TrialSchema, _first_rows, _label_text, _row_label
@@ -359,7 +359,7 @@ class DigitalTwin:
 
         from .._util.device import resolve_device
 
-        rng = check_random_state(self.random_state)
+        rng = as_rng(self.random_state)
         g = torch_generator(int(rng.integers(2**62)))
         V = len(self.visits)
         obs = ~np.isnan(Y)
@@ -512,7 +512,7 @@ class DigitalTwin:
         if n_draws < 1:
             raise ValueError(f"n_draws={n_draws} must be >= 1.")
         X = self._design(df)
-        rng = check_random_state(self.random_state if random_state is None else random_state)
+        rng = as_rng(self.random_state if random_state is None else random_state)
         n = len(X)
         ids = df[self.id].to_numpy() if self.id is not None and self.id in df.columns else df.index.to_numpy()
         out = {"id": np.repeat(ids, n_draws), "draw": np.tile(np.arange(n_draws), n)}

@@ -90,7 +90,7 @@ def km_overlap(real_time, real_event, syn_time, syn_event, grid=None) -> dict:
 def validate_twin(twin, heldout: pd.DataFrame, levels=(0.8, 0.95), times=None, n_groups: int = 3,
                   random_state=0, plots: bool = True, title: str = "Digital twin on held-out controls"):
     """Twin-specific checks on held-out control patients -> (Report, {name: DataFrame})."""
-    from ..evaluation.metrics import metric
+    from ..evaluation.metric import metric
 
     if len(heldout) < 10:
         raise DataError(f"{len(heldout)} held-out patients; at least 10 are needed to validate a twin.")

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from pharmasynth._util.random import spawn_seeds
-from pharmasynth.evaluation.parallel import parallel_map, resolve_scheduler
+from pharmasynth._util.parallel import parallel_map, resolve_client
 
 
 def _draw(seed):
@@ -20,15 +20,15 @@ def test_in_process_keeps_order():
 
 def test_env_var_and_local_words(monkeypatch):
     monkeypatch.delenv("PHARMASYNTH_SCHEDULER", raising=False)
-    assert resolve_scheduler(None) is None
-    assert resolve_scheduler("local") is None
+    assert resolve_client(None) is None
+    assert resolve_client("local") is None
     monkeypatch.setenv("PHARMASYNTH_SCHEDULER", "tcp://127.0.0.1:1")
-    assert resolve_scheduler(None) == "tcp://127.0.0.1:1"
+    assert resolve_client(None) == "tcp://127.0.0.1:1"
 
 
 def test_bad_scheduler_type():
     with pytest.raises(TypeError, match="scheduler"):
-        parallel_map(_draw, [1], scheduler=3.5)
+        parallel_map(_draw, [1], client=3.5)
 
 
 @pytest.mark.dask
@@ -52,8 +52,13 @@ def test_local_cluster_by_address_matches_in_process(tables):
     r, s, _, schema = align_tables(real, synthetic)
     d_local, i_local = nearest_distances(s, r, schema, k=2, chunk_rows=300)
     with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster:
-        remote = parallel_map(draw, seeds, scheduler=cluster.scheduler_address)
+        remote = parallel_map(draw, seeds, client=cluster.scheduler_address)
         d_remote, i_remote = nearest_distances(s, r, schema, k=2, chunk_rows=300, scheduler=cluster)
     assert remote == local
     np.testing.assert_array_equal(d_remote, d_local)
     np.testing.assert_array_equal(i_remote, i_local)
+
+
+def test_scheduler_keyword_is_a_deprecated_alias_of_client():
+    with pytest.warns(FutureWarning, match="client="):
+        assert parallel_map(_draw, [1, 2], scheduler="local") == parallel_map(_draw, [1, 2])

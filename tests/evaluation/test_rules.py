@@ -100,10 +100,10 @@ def test_from_toml_and_yaml(tmp_path, patients):
 def test_actg175_rules_hold_on_the_real_data():
     """The shipped rules file parses, names real columns, and the real trial data keep it
     (except where the real data genuinely break a rule, which is then flagged)."""
-    from pharmasynth.evaluation.demo import load_actg175_table, rules_path
+    from pharmasynth.datasets import actg175_rules_path, load_actg175
 
-    df = load_actg175_table()
-    rs = RuleSet.from_file(rules_path())
+    df = load_actg175(drop_id=True)
+    rs = RuleSet.from_file(actg175_rules_path())
     rs.check_columns(df.columns)
     rates = rs.violations(df).mean()
     assert (rates < 0.01).all(), rates

@@ -2,15 +2,16 @@ import json
 
 import pytest
 
-from pharmasynth.molgen.demo import DATA_DIR, find_moses_file, run_demo
+from pharmasynth.datasets import data_dir, moses_file
+from pharmasynth.demos.molgen import run_demo
 
 
 @pytest.mark.slow
 def test_quick_demo_writes_everything(tmp_path):
     try:
-        find_moses_file("train"), find_moses_file("test")
+        moses_file("train"), moses_file("test")
     except Exception:
-        pytest.skip(f"the MOSES subset is not shipped in {DATA_DIR} yet")
+        pytest.skip(f"the MOSES subset is not shipped in {data_dir() / 'moses'} yet")
     out = run_demo(tmp_path, random_state=0, quick=True)
     for f in ("report.html", "report.json", "generated.smi", "molecules.csv"):
         assert (tmp_path / f).is_file(), f

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from pharmasynth.errors import DataError, SchemaError
-from pharmasynth.trials.cli_analysis import register_analysis
+from pharmasynth.cli.trials_analysis import register_analysis
 from pharmasynth.trials.simulate import LinearGaussianTwin
 
 

@@ -114,14 +114,3 @@ def test_shipped_trials_validate():
     g = load_gbsg2()
     assert len(g) == 686
     gbsg2_schema().validate(g)
-
-
-def test_loaders_fall_back_to_lifelines_copy(monkeypatch, tmp_path):
-    import pharmasynth.trials.data as data
-
-    shipped_actg, shipped_gbsg = load_actg175(), load_gbsg2()
-    monkeypatch.setattr(data, "_data_dir", lambda: tmp_path)  # as if installed without the repository
-    actg, gbsg = data.load_actg175(), data.load_gbsg2()
-    assert "lifelines" in actg.attrs["source"] and "lifelines" in gbsg.attrs["source"]
-    pd.testing.assert_frame_equal(actg, shipped_actg, check_dtype=False)
-    pd.testing.assert_frame_equal(gbsg, shipped_gbsg, check_dtype=False)

@@ -9,7 +9,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 from test_twin import SIGMA, VISITS, simulate  # noqa: E402
 
-from pharmasynth.trials import DigitalTwin, GaussianCopula, evaluate_synthetic_patients, validate_twin  # noqa: E402
+from pharmasynth.tabular import GaussianCopula  # noqa: E402
+from pharmasynth.trials import DigitalTwin, evaluate_synthetic_patients, validate_twin  # noqa: E402
 
 
 def test_validate_twin_on_correct_model():

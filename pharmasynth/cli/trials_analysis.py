@@ -60,10 +60,10 @@ def _load_twin(path):
     except (ValueError, UnicodeDecodeError) as exc:
         raise CheckpointError(f"{cfg}: not valid JSON ({exc}).") from exc
     if cls_name == "LinearGaussianTwin":
-        from .simulate import LinearGaussianTwin
+        from ..trials.simulate import LinearGaussianTwin
 
         return LinearGaussianTwin.load(path)
-    from .twin import DigitalTwin  # the fitted twin (linear or neural)
+    from ..trials.twin import DigitalTwin  # the fitted twin (linear or neural)
 
     return DigitalTwin.load(path)
 
@@ -79,8 +79,8 @@ def _analyze(args) -> int:
 
     from .._util.atomic import atomic_write_json
     from ..evaluation.tabular import read_table
-    from . import analysis as A
-    from .report import analysis_report, km_figure
+    from ..trials import analysis as A
+    from ..trials.report import analysis_report, km_figure
 
     trial = read_table(args.trial, role="trial")
     treated, control = _label(args.treated), _label(args.control)
@@ -138,8 +138,8 @@ def _analyze(args) -> int:
 def _simulate(args) -> int:
     from .._util.atomic import atomic_write_json
     from ..evaluation.tabular import read_table
-    from .report import Report, power_curves_figure, type_one_error_metrics
-    from .simulate import power_curve, simulate_trials
+    from ..trials.report import Report, power_curves_figure, type_one_error_metrics
+    from ..trials.simulate import power_curve, simulate_trials
 
     twin = _load_twin(args.twin)
     pool = read_table(args.pool, role="baseline pool")

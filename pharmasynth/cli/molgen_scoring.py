@@ -29,7 +29,7 @@ and [[alerts]] name = "nitro", smarts = "[N+](=O)[O-]"."""
 
 
 def _read(path, column, args):
-    from .io import read_smiles
+    from ..molgen.io import read_smiles
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -77,7 +77,7 @@ def _read_raw(path, column):
 
 
 def _filter_from_args(args):
-    from .filters import DrugLikeFilter
+    from ..molgen.filters import DrugLikeFilter
 
     if args.rules:
         return DrugLikeFilter.from_toml(args.rules)
@@ -113,7 +113,7 @@ def _filter(args) -> int:
 
 
 def _score(args) -> int:
-    from .scoring import score_library
+    from ..molgen.scoring import score_library
 
     gen = _read_raw(args.generated, args.column)
     reference = _read(args.reference, None, args).smiles if args.reference else None

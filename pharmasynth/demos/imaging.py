@@ -5,16 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from .._util import atomic_write_json
-from .augment import augment_rare_class
-from .classifier import SmallCNN
-from .metrics import image_metrics
-from .report import augmentation_report
-from .shipped import build_shipped
+from ..imaging.augment import augment_rare_class
+from ..imaging.classifier import SmallCNN
+from ..imaging.metrics import image_metrics
+from ..imaging.report import augmentation_report
+from ..imaging.shipped import build_shipped
 
 
 def run_demo(out_dir, random_state: int = 0, quick: bool = False) -> dict:
     """Writes out_dir/augmentation.json, report.html, report.json; returns the rare-class recalls."""
-    from .diffusion import ConditionalDiffusion
+    from ..imaging.diffusion import ConditionalDiffusion
 
     out_dir = Path(out_dir)
     data = build_shipped(size=32, random_state=random_state)

@@ -6,7 +6,7 @@
     pharmasynth trials    fit | sample | control-arm | analyze | simulate ...
     pharmasynth demo      --out out
 
-Each subcommand lives in its subpackage's `cli` module, which exposes `register(subparsers)`;
+Each command lives in a module of `pharmasynth.cli` that exposes `register(subparsers)`;
 `--help` on any level explains the options with an example.
 """
 
@@ -16,16 +16,16 @@ import argparse
 import importlib
 import sys
 
-from . import __version__
-from .errors import PharmasynthError
+from .. import __version__
+from ..errors import PharmasynthError
 
 # command -> (module holding register(subparsers), one-line help)
 COMMANDS = {
-    "evaluate": ("pharmasynth.evaluation.cli", "score synthetic tables against real ones (fidelity, utility, privacy, validity)"),
-    "molgen": ("pharmasynth.molgen.cli", "generate molecules (SMILES VAE, latent diffusion) and score libraries"),
-    "imaging": ("pharmasynth.imaging.cli", "class-conditional diffusion for MRI/CT and rare-class augmentation"),
-    "trials": ("pharmasynth.trials.cli", "digital twins, synthetic control arms, PROCOVA and trial simulation"),
-    "demo": ("pharmasynth.demo", "run every part on the shipped data and write reports to --out"),
+    "evaluate": ("pharmasynth.cli.evaluate", "score synthetic tables against real ones (fidelity, utility, privacy, validity)"),
+    "molgen": ("pharmasynth.cli.molgen", "generate molecules (SMILES VAE, latent diffusion) and score libraries"),
+    "imaging": ("pharmasynth.cli.imaging", "class-conditional diffusion for MRI/CT and rare-class augmentation"),
+    "trials": ("pharmasynth.cli.trials", "digital twins, synthetic control arms, PROCOVA and trial simulation"),
+    "demo": ("pharmasynth.cli.demo", "run every part on the shipped data and write reports to --out"),
 }
 
 EPILOG = """examples:
@@ -43,13 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"pharmasynth {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, help_) in COMMANDS.items():
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue  # subpackage not built yet
-        mod.register(sub, name=name, help=help_)
+        importlib.import_module(module).register(sub, name=name, help=help_)
     return parser
 
 

@@ -42,8 +42,8 @@ def _kinds(items):
 
 def run(args) -> int:
     from .._util.progress import progress_enabled
-    from .evaluate import evaluate
-    from .tabular import read_table
+    from ..evaluation.evaluate import evaluate
+    from ..evaluation.tabular import read_table
 
     real = read_table(args.real, role="real")
     synthetic = read_table(args.synthetic, role="synthetic")

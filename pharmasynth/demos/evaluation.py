@@ -20,34 +20,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._util.random import check_random_state
-
-
-def data_dir() -> Path:
-    """The repository's data/ folder (source checkout), if present."""
-    return Path(__file__).resolve().parents[2] / "data"
-
-
-def load_actg175_table() -> pd.DataFrame:
-    path = data_dir() / "actg175" / "actg175.csv"
-    if path.is_file():
-        df = pd.read_csv(path, index_col=0)
-    else:  # installed without the repository: lifelines ships the same file
-        import lifelines.datasets
-
-        df = pd.read_csv(Path(lifelines.datasets.__file__).parent / "ACTG175.csv", index_col=0)
-    return df.drop(columns=["pidnum"], errors="ignore")
-
-
-def rules_path() -> Path | None:
-    p = data_dir() / "actg175" / "rules.toml"
-    return p if p.is_file() else None
+from .._util.random import as_rng
+from ..datasets import actg175_rules_path, load_actg175
 
 
 def _copula_or_none(train: pd.DataFrame, seed: int, quick: bool):
     """The trials subpackage's Gaussian copula, if it is there (it is optional for this demo)."""
     try:
-        from ..trials import GaussianCopula
+        from ..tabular import GaussianCopula
     except ImportError:
         return None
     model = GaussianCopula(random_state=seed, em_sweeps=5 if quick else 20)
@@ -56,12 +36,12 @@ def _copula_or_none(train: pd.DataFrame, seed: int, quick: bool):
 
 def run_demo(out_dir, random_state=0, quick: bool = False) -> dict:
     """Score the generators above on ACTG 175; write out_dir/report.{html,json} (+ baseline/reference)."""
-    from .baselines import IndependentMarginals
-    from .evaluate import evaluate
+    from ..evaluation.baselines import IndependentMarginals
+    from ..evaluation.evaluate import evaluate
 
     out_dir = Path(out_dir)
-    rng = check_random_state(random_state)
-    df = load_actg175_table()
+    rng = as_rng(random_state)
+    df = load_actg175(drop_id=True)
     idx = rng.permutation(len(df))
     n_tr, n_ho = len(df) // 2, len(df) // 4
     train, holdout, fresh = df.iloc[idx[:n_tr]], df.iloc[idx[n_tr:n_tr + n_ho]], df.iloc[idx[n_tr + n_ho:]]
@@ -81,7 +61,7 @@ def run_demo(out_dir, random_state=0, quick: bool = False) -> dict:
         IndependentMarginals(random_state=seed_base).fit(train).sample(len(train)))
     candidates["fresh real patients"] = ("reference_report", "ACTG 175: fresh real patients (a perfect generator)",
                                          fresh)
-    kw = dict(holdout=holdout, target="cens", sensitive=["race"], rules=rules_path(), random_state=random_state)
+    kw = dict(holdout=holdout, target="cens", sensitive=["race"], rules=actg175_rules_path(), random_state=random_state)
     reports = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the rule the real data break is recorded in the report

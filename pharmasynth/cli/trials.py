@@ -140,7 +140,7 @@ def _fit(args) -> int:
                "n_holdout": 0 if hold is None else len(hold), "kind": args.kind, "seed": args.seed}
     report = None
     if args.kind == "twin":
-        from .twin import DigitalTwin
+        from ..trials.twin import DigitalTwin
 
         if not args.baseline or not (args.visits or args.time):
             raise _usage("--kind twin needs --baseline and --visits (and/or --time/--event).")
@@ -148,7 +148,7 @@ def _fit(args) -> int:
                            model=args.model, id=args.id, random_state=args.seed)
         twin.fit(train)
         if hold is not None:
-            from .validation import validate_twin
+            from ..trials.validation import validate_twin
 
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -157,7 +157,7 @@ def _fit(args) -> int:
         twin.save(out / "model")
         summary["twin"] = twin.summary()
     else:
-        from .synth import GaussianCopula, TabularVAE
+        from ..tabular import GaussianCopula, TabularVAE
 
         cols = args.columns or list(train.columns)
         missing = [c for c in cols if c not in train.columns]
@@ -169,7 +169,7 @@ def _fit(args) -> int:
                else TabularVAE(epochs=args.epochs, random_state=args.seed))
         gen.fit(train[cols])
         if hold is not None:
-            from .validation import evaluate_synthetic_patients
+            from ..trials.validation import evaluate_synthetic_patients
 
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -195,7 +195,7 @@ def _sample(args) -> int:
     cls = _model_class(args.model)
     out = Path(args.out)
     if cls == "DigitalTwin":
-        from .twin import DigitalTwin
+        from ..trials.twin import DigitalTwin
 
         if not args.baseline_table:
             raise _usage("a twin samples trajectories for given patients: pass --baseline-table FILE.")
@@ -206,7 +206,7 @@ def _sample(args) -> int:
         summary = {"model": args.model, "class": cls, "n_patients": len(base), "n_draws": args.n_draws,
                    "rows": len(draws), "columns": list(draws.columns)}
     elif cls in ("GaussianCopula", "TabularVAE"):
-        from .synth import load_generator
+        from ..tabular import load_synthesizer as load_generator
 
         if args.n is None:
             raise _usage("give --n, the number of synthetic patients.")
@@ -227,8 +227,8 @@ def _sample(args) -> int:
 @_with_lines
 def _control_arm(args) -> int:
     from .._util.atomic import atomic_write_json
-    from .control_arm import external_control, synthetic_control_arm
-    from .twin import DigitalTwin
+    from ..trials.control_arm import external_control, synthetic_control_arm
+    from ..trials.twin import DigitalTwin
 
     if _model_class(args.model) != "DigitalTwin":
         from ..errors import CheckpointError
@@ -325,7 +325,7 @@ def register(subparsers, name="trials", help=None):
     c.set_defaults(func=_control_arm)
 
     try:
-        from .cli_analysis import register_analysis
+        from .trials_analysis import register_analysis
     except ModuleNotFoundError as exc:  # only while H3b's module does not exist yet
         if exc.name != __name__.rsplit(".", 1)[0] + ".cli_analysis":
             raise

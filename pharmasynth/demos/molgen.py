@@ -12,34 +12,17 @@ import pandas as pd
 
 from .._util import atomic_write_text
 from ..errors import DataWarning, InvalidSmilesError
-from ..evaluation.metrics import metric
+from ..evaluation.metric import metric
 from ..evaluation.report import Report
-from .filters import DrugLikeFilter
-from .latent_diffusion import LatentDiffusion
-from .scoring import score_library
-from .steering import conditional_success, rejection_sample
-from .vae import SmilesVAE
+from ..molgen.filters import DrugLikeFilter
+from ..molgen.io import load_moses
+from ..molgen.latent_diffusion import LatentDiffusion
+from ..molgen.scoring import score_library
+from ..molgen.steering import conditional_success, rejection_sample
+from ..molgen.vae import SmilesVAE
 
-DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "moses"
 DEMO_CONDITION = {"qed": 0.8, "logp": 2.5}
 DEMO_TOLERANCE = {"qed": 0.1, "logp": 0.5}
-
-
-def find_moses_file(split: str, data_dir=DATA_DIR) -> Path:
-    """data/moses/<split>.smi / .smi.gz / .csv / .csv.gz, whichever is shipped."""
-    for ext in (".smi", ".smi.gz", ".csv", ".csv.gz", ".txt"):
-        p = Path(data_dir) / f"{split}{ext}"
-        if p.is_file():
-            return p
-    from ..errors import InputFileError
-
-    raise InputFileError(f"{data_dir}: no MOSES {split!r} file (.smi/.csv[.gz]) found.")
-
-
-def load_moses(split: str, data_dir=DATA_DIR) -> list[str]:
-    from .cli import read_smiles_file
-
-    return read_smiles_file(find_moses_file(split, data_dir))
 
 
 def _settings(quick: bool) -> dict:
@@ -56,14 +39,13 @@ def _settings(quick: bool) -> dict:
                 n_cond=500, steps=20)
 
 
-def run_demo(out_dir="out/molgen", random_state: int = 0, quick: bool = False, data_dir=None) -> dict:
+def run_demo(out_dir="out/molgen", random_state: int = 0, quick: bool = False) -> dict:
     """Train, sample, filter, score; write the report and the molecules; return headline figures."""
-    data_dir = DATA_DIR if data_dir is None else Path(data_dir)
     out_dir = Path(out_dir)
     cfg = _settings(quick)
     rng = np.random.default_rng(random_state)
-    train_all = load_moses("train", data_dir)
-    test = load_moses("test", data_dir)
+    train_all = load_moses("train")
+    test = load_moses("test")
     train = [train_all[i] for i in np.sort(rng.choice(len(train_all), min(cfg["n_train"], len(train_all)),
                                                       replace=False))]
     timings = {}

@@ -32,7 +32,7 @@ def read_smiles_file(path, column: str | None = None) -> list[str]:
     if not path.is_file():
         raise InputFileError(f"{path}: no such file.")
     try:
-        from .io import read_smiles  # streaming reader with skip-and-report (scoring side)
+        from ..molgen.io import read_smiles  # streaming reader with skip-and-report (scoring side)
     except ImportError:
         read_smiles = None
     if read_smiles is not None:
@@ -80,8 +80,8 @@ def _conditions(items) -> dict:
 
 
 def _train(args) -> int:
-    from .latent_diffusion import LatentDiffusion
-    from .vae import SmilesVAE
+    from ..molgen.latent_diffusion import LatentDiffusion
+    from ..molgen.vae import SmilesVAE
 
     smiles = read_smiles_file(args.input, args.column)
     out = Path(args.out)
@@ -109,8 +109,8 @@ def _sample(args) -> int:
     import pandas as pd
 
     from .._util import atomic_write_text
-    from .latent_diffusion import LatentDiffusion
-    from .vae import SmilesVAE
+    from ..molgen.latent_diffusion import LatentDiffusion
+    from ..molgen.vae import SmilesVAE
 
     cond = _conditions(args.condition)
     kind = _model_class(args.model)
@@ -182,7 +182,7 @@ def register(subparsers, name: str = "molgen", help: str | None = None):
     sa.set_defaults(func=_sample)
 
     try:
-        from .cli_scoring import register_scoring  # `filter` and `score` (scoring side)
+        from .molgen_scoring import register_scoring  # `filter` and `score` (scoring side)
     except ModuleNotFoundError as exc:
         if exc.name != f"{__package__}.cli_scoring":
             raise

@@ -81,7 +81,7 @@ def property_utility(score, reference_fps, reference_smiles, test_fps, test_prop
 
 def library_report(score):
     """The scored library as a shared-core Report (metric rows + figures)."""
-    from ..evaluation.metrics import MetricResult, metric
+    from ..evaluation.metric import MetricResult, metric
     from ..evaluation.report import Report
 
     rep = Report(title="pharmasynth molecule library report")

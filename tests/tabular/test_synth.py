@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 from pharmasynth.errors import RuleError, SchemaError
-from pharmasynth.trials import GaussianCopula, TabularVAE, load_generator
+from pharmasynth.tabular import GaussianCopula, TabularVAE, load_synthesizer
 
 RHO = 0.6
 
@@ -122,7 +122,7 @@ def test_save_load_has_no_records_and_reproduces(table, copula, tmp_path):
     assert len(stored & exact) < 0.5 * len(stored)  # quantiles are interpolated, not records copied
     back = GaussianCopula.load(tmp_path / "cop")
     assert back.sample(300, random_state=1).equals(copula.sample(300, random_state=1))
-    assert isinstance(load_generator(tmp_path / "cop"), GaussianCopula)
+    assert isinstance(load_synthesizer(tmp_path / "cop"), GaussianCopula)
 
 
 def test_vae_same_interface(table, tmp_path):
@@ -139,5 +139,5 @@ def test_vae_same_interface(table, tmp_path):
     r = vae.sample(500, rules=["age >= 30"], random_state=2)
     assert (r["age"] >= 30).all()
     vae.save(tmp_path / "vae")
-    back = load_generator(tmp_path / "vae")
+    back = load_synthesizer(tmp_path / "vae")
     assert back.sample(200, random_state=3).equals(vae.sample(200, random_state=3))

@@ -9,8 +9,8 @@ import numpy as np
 
 
 def _train(args):
-    from .diffusion import ConditionalDiffusion
-    from .io import ImageFolder
+    from ..imaging.diffusion import ConditionalDiffusion
+    from ..imaging.io import ImageFolder
 
     data = ImageFolder(args.data, size=args.size)
     model = ConditionalDiffusion(image_size=args.size, num_classes=data.num_classes, class_names=data.class_names,
@@ -23,8 +23,8 @@ def _train(args):
 
 
 def _sample(args):
-    from . import writers
-    from .diffusion import ConditionalDiffusion
+    from ..imaging import writers
+    from ..imaging.diffusion import ConditionalDiffusion
 
     model = ConditionalDiffusion.load(args.model)
     imgs = model.sample(args.n, label=args.label, guidance_scale=args.guidance, num_inference_steps=args.steps,
@@ -38,9 +38,9 @@ def _sample(args):
 
 def _augment(args):
     from .._util import atomic_write_json
-    from .augment import augment_rare_class
-    from .io import ImageFolder
-    from .report import augmentation_report
+    from ..imaging.augment import augment_rare_class
+    from ..imaging.io import ImageFolder
+    from ..imaging.report import augmentation_report
 
     tr, te = ImageFolder(args.train, size=args.size), ImageFolder(args.test, size=args.size)
     res = augment_rare_class(tr, te, rare=args.rare, k=args.k, generator_steps=args.steps, random_state=args.seed)
@@ -54,9 +54,9 @@ def _augment(args):
 
 def _evaluate(args):
     from ..evaluation.report import Report
-    from .classifier import SmallCNN
-    from .io import ImageFolder
-    from .metrics import image_metrics
+    from ..imaging.classifier import SmallCNN
+    from ..imaging.io import ImageFolder
+    from ..imaging.metrics import image_metrics
 
     real, syn = ImageFolder(args.real, size=args.size), ImageFolder(args.synthetic, size=args.size)
     ext = SmallCNN(real.num_classes, random_state=args.seed).fit(real.images, real.labels)

@@ -27,11 +27,11 @@ import numpy as np
 import pandas as pd
 
 from .._util.atomic import atomic_write_json
-from .._util.random import check_random_state
-from . import analysis as A
-from .report import (analysis_report, coverage_metric, km_figure, power_curves_figure, predictive_bands_figure,
+from .._util.random import as_rng
+from ..trials import analysis as A
+from ..trials.report import (analysis_report, coverage_metric, km_figure, power_curves_figure, predictive_bands_figure,
                      trajectories_figure, type_one_error_metrics)
-from .simulate import LinearGaussianTwin, power_curve, simulate_trials
+from ..trials.simulate import LinearGaussianTwin, power_curve, simulate_trials
 
 OUTCOME = "cd420"
 VISITS = ["cd420", "cd496"]
@@ -40,7 +40,7 @@ VISITS = ["cd420", "cd496"]
 def _fit_twin(hist: pd.DataFrame, baseline: list[str], random_state: int):
     """H3a's DigitalTwin (linear) when available; otherwise a least-squares LinearGaussianTwin."""
     try:
-        from .twin import DigitalTwin
+        from ..trials.twin import DigitalTwin
     except ImportError:
         return LinearGaussianTwin.from_data(hist, baseline, OUTCOME), "LinearGaussianTwin (least squares)"
     twin = DigitalTwin(baseline=baseline, visits=VISITS, time="days", event="cens", model="linear",
@@ -70,10 +70,10 @@ def _interval(twin, df: pd.DataFrame, level: float, visit: str, random_state: in
 
 
 def _actg175(report, random_state: int, quick: bool) -> tuple[dict, object, pd.DataFrame]:
-    from .data import ACTG175_BASELINE, load_actg175
+    from ..trials.data import ACTG175_BASELINE, load_actg175
 
     df = load_actg175()
-    rng = check_random_state(random_state)
+    rng = as_rng(random_state)
     ctrl = df[df["arms"] == 0]
     perm = rng.permutation(len(ctrl))
     hist = ctrl.iloc[perm[: len(ctrl) // 2]]
@@ -131,10 +131,10 @@ def _actg175(report, random_state: int, quick: bool) -> tuple[dict, object, pd.D
 def _gbsg2(report, random_state: int) -> dict:
     from lifelines import CoxPHFitter
 
-    from .data import load_gbsg2
+    from ..trials.data import load_gbsg2
 
     df = load_gbsg2()
-    rng = check_random_state(random_state + 1)
+    rng = as_rng(random_state + 1)
     X = pd.get_dummies(df[["age", "menostat", "tsize", "tgrade", "pnodes", "progrec", "estrec"]],
                        drop_first=True, dtype=float)
     X[["pnodes", "progrec", "estrec"]] = np.log1p(X[["pnodes", "progrec", "estrec"]])

@@ -1,0 +1,30 @@
+"""The demos: every part of the toolkit on the data shipped in data/, through the public API only.
+
+    evaluation  the shared evaluation core on ACTG 175 synthetic patients (out/report.html)
+    trials      digital twin, PROCOVA analysis of ACTG 175, GBSG2 time to event, trial simulation
+    molgen      SMILES VAE + latent diffusion, filtered and scored library
+    imaging     rare-class augmentation with a conditional diffusion model
+
+Each part is `pharmasynth.demos.<part>.run_demo(out_dir, random_state=0, quick=False)`, which writes
+its reports into `out_dir` and returns its headline figures. `pharmasynth demo` runs them all.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+PARTS = ("evaluation", "trials", "molgen", "imaging")
+
+
+def part_dir(out_dir, part: str) -> Path:
+    """Where a part writes: the evaluation core's report at the top of `out_dir`, the others in a sub-folder."""
+    return Path(out_dir) if part == "evaluation" else Path(out_dir) / part
+
+
+def run_part(part: str, out_dir, random_state: int = 0, quick: bool = False) -> dict:
+    """Run one part's demo into `part_dir(out_dir, part)`; returns its headline figures."""
+    if part not in PARTS:
+        raise ValueError(f"demo part {part!r} is not one of {PARTS}.")
+    module = importlib.import_module(f"{__name__}.{part}")
+    return module.run_demo(part_dir(out_dir, part), random_state=random_state, quick=quick) or {}
