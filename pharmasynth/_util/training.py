@@ -142,7 +142,8 @@ class TrainingLoop:
             value = float(loss.detach())
             if self.keep_step_losses:
                 res.step_losses.append(value)
-            for k, v in {"loss": value, **{k: float(v) for k, v in logs.items()}}.items():
+            logged = {k: float(v.detach()) if hasattr(v, "detach") else float(v) for k, v in logs.items()}
+            for k, v in {"loss": value, **logged}.items():
                 sums[k] = sums.get(k, 0.0) + v * len(idx)
             sums["_n"] = sums.get("_n", 0.0) + len(idx)
             bar.update(1)

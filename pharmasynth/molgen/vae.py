@@ -8,15 +8,15 @@ No dropout, so that every random draw comes from the model's own torch.Generator
 
 from __future__ import annotations
 
-import time
 import warnings
 from pathlib import Path
 
 import numpy as np
 
-from .._util import progress as _progress
 from .._util import resolve_device, torch_generator
-from .._util.serialization import load_checkpoint, load_model, save_checkpoint, save_model
+from .._util.random import RandomStateMixin
+from .._util.serialization import SavableMixin, load_checkpoint
+from .._util.training import TrainingLoop
 from ..errors import CheckpointError, DataError, NotFittedError, SkippedRecordsWarning
 from .tokenizer import SmilesTokenizer, tokenize
 
@@ -57,7 +57,7 @@ def _build_net(vocab_size, embed_dim, hidden_dim, num_layers, latent_dim):
     return VAENet()
 
 
-class SmilesVAE:
+class SmilesVAE(RandomStateMixin, SavableMixin):
     """Variational autoencoder over SMILES strings.
 
     >>> vae = SmilesVAE(latent_dim=64, random_state=0).fit(train_smiles)
@@ -83,12 +83,6 @@ class SmilesVAE:
         self.device = device
         self.random_state = random_state
 
-    _PARAMS = ("latent_dim", "embed_dim", "hidden_dim", "num_layers", "max_length", "kl_weight_max",
-               "kl_anneal_steps", "lr", "batch_size", "epochs", "grad_clip", "sample_prior", "device", "random_state")
-
-    def get_params(self) -> dict:
-        return {k: getattr(self, k) for k in self._PARAMS}
-
     # ---- training ---------------------------------------------------------------------------
     def _check_fitted(self):
         if not hasattr(self, "net_"):
@@ -113,21 +107,17 @@ class SmilesVAE:
         self.skipped_ = [(i, s[:80], r) for i, s, r in skipped]
         return keep
 
-    def fit(self, smiles, epochs: int | None = None, checkpoint_dir=None, resume: bool = True,
-            progress: bool | None = None) -> "SmilesVAE":
-        """Train on a list of SMILES. With `checkpoint_dir`, a checkpoint is written after each epoch
-        and (resume=True) training continues exactly from the last one."""
+    def fit(self, smiles, checkpoint_dir=None, resume: bool = True, progress: bool | None = None) -> "SmilesVAE":
+        """Train on a list of SMILES for `epochs` epochs. With `checkpoint_dir`, a checkpoint is
+        written after each epoch and (resume=True) training continues exactly from the last one."""
         import torch
 
-        epochs = self.epochs if epochs is None else int(epochs)
         smiles = self._prepare(smiles)
         dev = resolve_device(self.device)
         ckpt_path = Path(checkpoint_dir) / "vae_checkpoint.pt" if checkpoint_dir else None
-        state = None
-        if ckpt_path is not None and resume and ckpt_path.is_file():
-            state = load_checkpoint(ckpt_path)
-            vocab = state["vocab"]
-            self.tokenizer_ = SmilesTokenizer.from_vocab(vocab, self.max_length, on_unknown="unk")
+        state = load_checkpoint(ckpt_path) if ckpt_path is not None and resume and ckpt_path.is_file() else None
+        if state is not None:  # the vocabulary the checkpoint was trained with; new tokens become <unk>
+            self.tokenizer_ = SmilesTokenizer.from_vocab(state["vocab"], self.max_length, on_unknown="unk")
         else:
             self.tokenizer_ = SmilesTokenizer(self.max_length).fit(smiles)
         with warnings.catch_warnings():
@@ -140,57 +130,35 @@ class SmilesVAE:
             net = _build_net(len(self.tokenizer_), self.embed_dim, self.hidden_dim, self.num_layers,
                              self.latent_dim)
         net.to(dev)
-        opt = torch.optim.Adam(net.parameters(), lr=self.lr)
-        step, start_epoch, history = 0, 0, []
-        if state is not None:
-            try:
-                net.load_state_dict(state["model"])
-            except RuntimeError as exc:
-                raise CheckpointError(f"{ckpt_path}: does not match this configuration ({exc}).") from exc
-            opt.load_state_dict(state["optimizer"])
-            gen.set_state(state["rng"])
-            step, start_epoch = int(state["step"]), int(state["epoch"])
-            history = list(state["history"])
+
+        def step(model, idx, step_no):
+            x, ln = data[idx].to(dev), lengths[idx]
+            x = x[:, :int(ln.max())]
+            mu, logvar = model.encode(x, ln)
+            eps = torch.randn(mu.shape, generator=gen).to(dev)
+            z = mu + eps * torch.exp(0.5 * logvar)
+            logits, _ = model.decode_step(x[:, :-1], z, model.init_hidden(z))
+            rec = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), x[:, 1:].reshape(-1),
+                                                    ignore_index=0)
+            kl = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1).mean()
+            beta = self.kl_weight_max * min(1.0, step_no / max(1, self.kl_anneal_steps))  # linear KL annealing
+            return rec + beta * kl, {"reconstruction": rec, "kl": kl}
+
+        loop = TrainingLoop(net, torch.optim.Adam(net.parameters(), lr=self.lr), n=len(data),
+                            batch_size=self.batch_size, generator=gen, epochs=self.epochs, grad_clip=self.grad_clip,
+                            checkpoint_path=ckpt_path, checkpoint_extra={"vocab": self.tokenizer_.vocab_},
+                            desc="SmilesVAE", progress_bar=progress)
+        try:
+            result = loop.run(step, resume_from=state)
+        except RuntimeError as exc:
+            if state is None:
+                raise
+            raise CheckpointError(f"{ckpt_path}: does not match this configuration ({exc}).") from exc
         self.net_, self.device_ = net, dev
-        n = len(data)
-        bar = _progress(total=max(0, epochs - start_epoch) * ((n + self.batch_size - 1) // self.batch_size),
-                        desc="SmilesVAE", enable=progress)
-        for epoch in range(start_epoch, epochs):
-            net.train()
-            perm = torch.randperm(n, generator=gen)
-            sums = np.zeros(3)
-            for b in range(0, n, self.batch_size):
-                idx = perm[b: b + self.batch_size]
-                x, ln = data[idx].to(dev), lengths[idx]
-                L = int(ln.max())
-                x = x[:, :L]
-                mu, logvar = net.encode(x, ln)
-                eps = torch.randn(mu.shape, generator=gen).to(dev)
-                z = mu + eps * torch.exp(0.5 * logvar)
-                logits, _ = net.decode_step(x[:, :-1], z, net.init_hidden(z))
-                rec = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]),
-                                                        x[:, 1:].reshape(-1), ignore_index=0)
-                kl = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1).mean()
-                beta = self.kl_weight_max * min(1.0, step / max(1, self.kl_anneal_steps))
-                loss = rec + beta * kl
-                opt.zero_grad()
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(net.parameters(), self.grad_clip)
-                opt.step()
-                step += 1
-                sums += [rec.item() * len(idx), kl.item() * len(idx), len(idx)]
-                bar.update(1)
-            history.append({"epoch": epoch + 1, "step": step, "reconstruction": float(sums[0] / sums[2]),
-                            "kl": float(sums[1] / sums[2])})
-            if ckpt_path is not None:
-                save_checkpoint(ckpt_path, {"model": net.state_dict(), "optimizer": opt.state_dict(),
-                                            "rng": gen.get_state(), "step": step, "epoch": epoch + 1,
-                                            "history": history, "vocab": self.tokenizer_.vocab_})
-        bar.close()
-        net.eval()
-        self.history_ = history
-        self.n_steps_ = step
+        self.history_ = [{k: row[k] for k in ("epoch", "step", "reconstruction", "kl")} for row in result.history]
+        self.n_steps_ = result.step
         self._fit_aggregate_posterior(smiles, gen)
+        self._start_sampling()
         return self
 
     def _fit_aggregate_posterior(self, smiles, gen, n_max: int = 5000):
@@ -227,12 +195,13 @@ class SmilesVAE:
 
     def decode(self, z, temperature: float = 1.0, random_state=None, batch_size: int = 1024) -> list[str]:
         """Latent vectors -> SMILES. temperature=0 is greedy; otherwise multinomial on logits/temperature.
-        Each sequence stops at its own <eos>; all of a batch is decoded together."""
+        Each sequence stops at its own <eos>; all of a batch is decoded together. random_state=None
+        continues the model's stream."""
         import torch
 
         self._check_fitted()
         z = torch.as_tensor(np.asarray(z, dtype=np.float32))
-        gen = torch_generator(random_state, device=self.device_)
+        gen = torch_generator(self._sampling_rng(random_state), device=self.device_)
         out = []
         for b in range(0, len(z), batch_size):
             out.extend(self._decode_batch(z[b: b + batch_size].to(self.device_), temperature, gen))
@@ -268,7 +237,8 @@ class SmilesVAE:
 
     def sample(self, n: int, temperature: float = 1.0, batch_size: int = 1024, random_state=None,
                prior: str | None = None) -> list[str]:
-        """Draw n SMILES: z from the prior, then decode. random_state=None uses the model's random_state.
+        """Draw n SMILES: z from the prior, then decode. random_state=None continues the model's stream
+        (which `fit` starts at random_state, so a fresh model's first sample is reproducible).
 
         prior "aggregate" (default): a Gaussian fitted to the training molecules' encodings;
         "standard": N(0, I), the textbook VAE prior."""
@@ -276,8 +246,7 @@ class SmilesVAE:
 
         self._check_fitted()
         prior = check_option("prior", prior or self.sample_prior, ("aggregate", "standard"))
-        rs = self.random_state if random_state is None else random_state
-        rng = np.random.default_rng(rs) if not isinstance(rs, np.random.Generator) else rs
+        rng = self._sampling_rng(random_state)
         z = rng.standard_normal((int(n), self.latent_dim))
         if prior == "aggregate" and getattr(self, "latent_cov_", None) is not None:
             z = self.latent_mean_ + z @ np.linalg.cholesky(self.latent_cov_).T
@@ -289,31 +258,19 @@ class SmilesVAE:
         """Decode `steps` points on the straight line between the two molecules' latent means."""
         za, zb = self.encode([smiles_a, smiles_b])
         w = np.linspace(0, 1, steps)[:, None]
-        return self.decode((1 - w) * za + w * zb, temperature=temperature,
-                           random_state=self.random_state if random_state is None else random_state)
+        return self.decode((1 - w) * za + w * zb, temperature=temperature, random_state=random_state)
 
-    # ---- files ------------------------------------------------------------------------------
-    def save(self, path) -> Path:
-        """Folder with config.json (settings + vocabulary) and model.safetensors; no training SMILES."""
-        self._check_fitted()
-        cfg = {"class": "SmilesVAE", "params": self.get_params(), "vocab": self.tokenizer_.vocab_,
-               "history": getattr(self, "history_", []), "n_steps": getattr(self, "n_steps_", 0),
-               "latent_mean": getattr(self, "latent_mean_", None), "latent_cov": getattr(self, "latent_cov_", None)}
-        return save_model(path, cfg, self.net_.state_dict())
+    # ---- files (SavableMixin's save/load) ----------------------------------------------------
+    def _state(self):
+        extras = {"vocab": self.tokenizer_.vocab_, "history": getattr(self, "history_", []),
+                  "n_steps": getattr(self, "n_steps_", 0), "latent_mean": getattr(self, "latent_mean_", None),
+                  "latent_cov": getattr(self, "latent_cov_", None)}
+        return extras, self.net_.state_dict()
 
-    @classmethod
-    def load(cls, path, device: str | None = None) -> "SmilesVAE":
-        config, tensors = load_model(path, expected_class="SmilesVAE")
-        params = dict(config["params"])
-        if device is not None:
-            params["device"] = device
-        self = cls(**params)
+    def _restore(self, config, tensors):
         self.tokenizer_ = SmilesTokenizer.from_vocab(config["vocab"], self.max_length)
         net = _build_net(len(self.tokenizer_), self.embed_dim, self.hidden_dim, self.num_layers, self.latent_dim)
-        try:
-            net.load_state_dict(tensors)
-        except RuntimeError as exc:
-            raise CheckpointError(f"{path}: weights do not match config.json ({exc}).") from exc
+        net.load_state_dict(tensors)
         self.device_ = resolve_device(self.device)
         self.net_ = net.to(self.device_).eval()
         self.history_ = config.get("history", [])
@@ -321,4 +278,3 @@ class SmilesVAE:
         if config.get("latent_cov") is not None:
             self.latent_mean_ = np.asarray(config["latent_mean"], float)
             self.latent_cov_ = np.asarray(config["latent_cov"], float)
-        return self
