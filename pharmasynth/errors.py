@@ -35,6 +35,10 @@ class NotFittedError(PharmasynthError, RuntimeError):
     """A model was used before `fit` (or `load`)."""
 
 
+class UsageError(PharmasynthError, ValueError):
+    """Command-line options that are malformed or do not fit together."""
+
+
 class CheckpointError(PharmasynthError, RuntimeError):
     """A saved model or checkpoint is missing, corrupt or from an incompatible configuration."""
 

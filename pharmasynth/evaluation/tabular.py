@@ -203,3 +203,21 @@ def align_tables(real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.DataFr
                           "should be records the generator never saw, or the privacy metrics are biased.",
                           DataWarning, stacklevel=2)
     return real_c, syn_c, hold_c, schema
+
+
+def holdout_split(df: pd.DataFrame, fraction: float, random_state=0):
+    """(train, holdout): a random `fraction` of the rows held out (None when fraction is 0).
+
+    The holdout is what the evaluation core needs: real records a generator never saw.
+    """
+    from .._util.random import as_rng
+
+    if not fraction:
+        return df, None
+    if not 0 < fraction < 1:
+        raise DataError(f"holdout fraction {fraction} must be in (0, 1).")
+    idx = as_rng(random_state).permutation(len(df))
+    k = int(round(fraction * len(df)))
+    if k == 0 or k == len(df):
+        raise DataError(f"a holdout of {fraction} of {len(df)} rows leaves {'no holdout' if k == 0 else 'nothing to train on'}.")
+    return df.iloc[idx[k:]], df.iloc[idx[:k]]

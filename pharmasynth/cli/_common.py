@@ -1,0 +1,70 @@
+"""What several verbs need: COL=VALUE options, input tables, `--where` filters, model folders."""
+
+from __future__ import annotations
+
+from ..errors import UsageError
+
+
+def _auto_number(text: str):
+    try:
+        f = float(text)
+    except ValueError:
+        return text
+    return int(f) if f.is_integer() else f
+
+
+def parse_assignments(items, option: str, values: str = "auto") -> dict:
+    """["race=1", "arm=control"] -> {"race": 1, "arm": "control"}.
+
+    values: "auto" (numbers where they look like numbers, else text), "number" (must be numbers)
+    or "text" (kept as written).
+    """
+    out = {}
+    for item in items or []:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"{option} expects NAME=VALUE, got {item!r}.")
+        if values == "text":
+            value = text
+        else:
+            value = _auto_number(text)
+            if values == "number" and isinstance(value, str):
+                raise UsageError(f"{option} {item!r}: {text!r} is not a number.")
+        out[key.strip()] = value
+    return out
+
+
+def read_input_table(path, role: str):
+    """A CSV (optionally gzipped) or Parquet table, with errors that name the file."""
+    from ..evaluation.tabular import read_table
+
+    return read_table(path, role=role)
+
+
+def filter_rows(df, expr: str | None, path):
+    """Rows of `df` where the rules-language expression `expr` holds (all rows when expr is None)."""
+    if not expr:
+        return df
+    from ..errors import DataError, RuleError
+    from ..evaluation.rules import RuleSet
+
+    try:
+        mask = RuleSet([expr]).valid_mask(df)
+    except RuleError as exc:
+        raise RuleError(f"--where {expr!r} on {path}: {exc}") from None
+    out = df[mask]
+    if len(out) == 0:
+        raise DataError(f"--where {expr!r} keeps no row of {path}.")
+    out.attrs = dict(df.attrs)
+    return out
+
+
+def model_class(folder, written_by: str) -> str:
+    """The class name a saved model folder holds, with an error that says which command writes one."""
+    from .._util.serialization import read_config
+    from ..errors import CheckpointError
+
+    try:
+        return read_config(folder).get("class", "")
+    except CheckpointError as exc:
+        raise CheckpointError(f"{exc} Give a model folder written by `{written_by}`.") from None
