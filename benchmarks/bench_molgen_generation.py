@@ -14,6 +14,7 @@ Conditional success = share of ALL requested molecules that are valid and within
 from __future__ import annotations
 
 import argparse
+import json
 import platform
 import statistics
 import time
@@ -21,9 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pharmasynth._util import atomic_write_json
-from pharmasynth.molgen import LatentDiffusion, SmilesVAE, conditional_success, rejection_sample
-from pharmasynth.molgen.demo import load_moses
+from pharmasynth.molgen import LatentDiffusion, SmilesVAE, conditional_success, load_moses, rejection_sample
 
 CONDITIONS = [{"qed": 0.8, "logp": 2.5}, {"qed": 0.7, "logp": 4.0}, {"qed": 0.85, "logp": 1.5}]
 TOLERANCE = {"qed": 0.1, "logp": 0.5}
@@ -55,7 +54,7 @@ def main(argv=None):
                     kl_weight_max=0.005, max_length=80, epochs=epochs, device=args.device, random_state=0).fit(train)
     vae_s = time.perf_counter() - t
     t = time.perf_counter()
-    ldm = LatentDiffusion(vae, conditions=["qed", "logp"], epochs=20 if args.quick else 60,
+    ldm = LatentDiffusion(vae, condition_on=["qed", "logp"], epochs=20 if args.quick else 60,
                           random_state=0).fit(train)
     ldm_s = time.perf_counter() - t
 
@@ -72,12 +71,12 @@ def main(argv=None):
             times.append(time.perf_counter() - t)
         throughput[dev] = n_tp / statistics.median(times)
 
-    from rdkit import Chem, RDLogger
+    from rdkit import Chem, rdBase
 
-    RDLogger.DisableLog("rdApp.*")
     gen = vae.sample(n_req, random_state=123)
-    valid = [s for s in gen if s and Chem.MolFromSmiles(s) is not None]
-    can = {Chem.MolToSmiles(Chem.MolFromSmiles(s)) for s in valid}
+    with rdBase.BlockLogs():  # invalid samples are counted, not logged
+        valid = [s for s in gen if s and Chem.MolFromSmiles(s) is not None]
+        can = {Chem.MolToSmiles(Chem.MolFromSmiles(s)) for s in valid}
     quality = {"valid": len(valid) / len(gen), "unique": len(can) / max(1, len(valid)),
                "novelty": float(np.mean([c not in set(train) for c in can])) if can else float("nan")}
 
@@ -115,8 +114,21 @@ def main(argv=None):
         c = ", ".join(f"{k}={v}" for k, v in r["condition"].items())
         print(f"{c:<26}{r['ldm_success']:>8.3f}{r['rejection_equal_time_success']:>10.3f}"
               f"{r['rejection_equal_calls_success']:>11.3f}{r['ratio_vs_equal_time']:>8.2f}")
-    atomic_write_json(Path(args.out), result)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(_jsonable(result), indent=1))
     return result
+
+
+def _jsonable(obj):
+    """JSON has no NaN: NaN -> null, numpy scalars -> Python numbers, recursively."""
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if hasattr(obj, "item"):
+        obj = obj.item()
+    return None if isinstance(obj, float) and obj != obj else obj
 
 
 def _on_device(vae, dev):

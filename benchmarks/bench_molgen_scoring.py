@@ -33,7 +33,6 @@ import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 MOSES_SCRIPT = r"""
 import json, sys, time, warnings
@@ -70,21 +69,18 @@ def moses_data(moses_python):
 
 
 def make_inputs(train, test, n_gen, n_ref, n_test, seed=0):
-    from rdkit import Chem
-
     rng = random.Random(seed)
     n_novel = int(0.9 * n_gen)
-    gen = test[:n_novel] + train[n_ref: n_ref + 0] + train[: n_gen - n_novel - n_gen // 100]
+    gen = test[:n_novel] + train[: n_gen - n_novel - n_gen // 100]
     gen += [s[: len(s) // 2] + "(" for s in test[n_novel: n_novel + n_gen // 100]]   # 1 % broken
     rng.shuffle(gen)
     test_set = test[n_novel + n_gen // 100: n_novel + n_gen // 100 + n_test]
     reference = train[:n_ref]
-    del Chem
     return gen, reference, test_set
 
 
 def run_ours(gen, ref, test, workers, fcd, test_scaffolds=True):
-    from pharmasynth.molgen.scoring import score_library
+    from pharmasynth.molgen import score_library
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -95,7 +91,7 @@ def run_ours(gen, ref, test, workers, fcd, test_scaffolds=True):
                     Client(c):
                 t = time.perf_counter()
                 res = score_library(gen, reference=ref, test=test, test_scaffolds=test if test_scaffolds else None,
-                                    fcd=fcd, scheduler=c)
+                                    fcd=fcd, client=c)
                 return res, time.perf_counter() - t
         t = time.perf_counter()
         res = score_library(gen, reference=ref, test=test, test_scaffolds=test if test_scaffolds else None, fcd=fcd)
@@ -114,12 +110,13 @@ def main():
     ap.add_argument("--skip-large", action="store_true", help="only the side-by-side part")
     ap.add_argument("--skip-compare", action="store_true",
                     help="only the large part (the side-by-side result already in the JSON is kept)")
+    ap.add_argument("--out", help="result JSON (default: benchmarks/results/molgen_scoring[_quick].json)")
     args = ap.parse_args()
     if args.quick:
         args.size, args.test_size, args.compare_size, args.compare_test_size = 2000, 500, 2000, 500
     train, test, source = moses_data(args.moses_python)
-    result_file = ROOT / "benchmarks" / "results" / ("molgen_scoring_quick.json" if args.quick
-                                                     else "molgen_scoring.json")
+    result_file = Path(args.out) if args.out else ROOT / "benchmarks" / "results" / (
+        "molgen_scoring_quick.json" if args.quick else "molgen_scoring.json")
     out = {"source": source, "cpu_count": os.cpu_count(), "workers": args.workers}
     if args.skip_compare and result_file.is_file():  # keep the earlier side-by-side run
         out = {**json.loads(result_file.read_text()), **out}
@@ -131,9 +128,20 @@ def main():
     if not args.skip_large:
         large_run(args, train, test, out)
     out["load_average"] = os.getloadavg()
-    from pharmasynth._util.atomic import atomic_write_json
-    atomic_write_json(result_file, out)
+    result_file.parent.mkdir(parents=True, exist_ok=True)
+    result_file.write_text(json.dumps(_jsonable(out), indent=1))
     return 0
+
+def _jsonable(obj):
+    """JSON has no NaN: NaN -> null, numpy scalars -> Python numbers, recursively."""
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if hasattr(obj, "item"):
+        obj = obj.item()
+    return None if isinstance(obj, float) and obj != obj else obj
+
 
 
 def side_by_side(args, train, test, source, out):
@@ -180,10 +188,11 @@ def side_by_side(args, train, test, source, out):
 def large_run(args, train, test, out):
     gen, ref, tst = make_inputs(train, test, args.size, args.size, args.test_size)
     res, t_all = run_ours(gen, ref, tst, args.workers, fcd=False, test_scaffolds=False)
+    from pharmasynth.molgen import ChemNet, frechet_distance
+
     t0 = time.perf_counter()
-    from pharmasynth.molgen.scoring import fcd_statistics, frechet_distance
-    canon = res.molecules["smiles"].tolist()
-    fcd = frechet_distance(fcd_statistics(tst), fcd_statistics(canon))
+    chemnet = ChemNet("cpu")
+    fcd = frechet_distance(chemnet.statistics(tst), chemnet.statistics(res.molecules["smiles"].tolist()))
     t_fcd = time.perf_counter() - t0
     large = {"n_generated": len(gen), "n_reference": len(ref), "n_test": len(tst), "seconds_without_fcd": t_all,
              "fcd_seconds": t_fcd, "FCD/Test": fcd, "components": res.seconds,

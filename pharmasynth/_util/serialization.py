@@ -133,9 +133,10 @@ class SavableMixin:
 
     @classmethod
     def load(cls, path, **params):
-        """Read a folder written by `save`; `params` override saved settings (e.g. device="cuda")."""
+        """Read a folder written by `save`; `params` override saved settings (e.g. device="cuda"),
+        an override of None keeps the saved setting."""
         config, tensors = load_model(path, expected_class=cls.__name__)
-        obj = cls(**{**config["params"], **params})
+        obj = cls(**{**config["params"], **{k: v for k, v in params.items() if v is not None}})
         try:
             obj._restore(config, tensors)
         except (KeyError, RuntimeError, ValueError) as exc:

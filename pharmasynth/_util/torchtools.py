@@ -3,6 +3,7 @@ generators, a weights fingerprint, and torchrun's environment."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import math
@@ -28,6 +29,23 @@ def init_weights(net, generator, scheme: str = "uniform", scale: float = 0.1) ->
                 p.copy_(torch.randn(p.shape, generator=generator) * (scale if p.dim() > 1 else 0.0))
             else:
                 p.zero_()
+
+
+@contextlib.contextmanager
+def isolated_init(seed: int | None = None):
+    """Build torch layers inside this block without touching torch's global generator.
+
+    Layers initialise themselves from the global generator; here they draw from a fork of it
+    that is restored on exit. With `seed`, the fork is seeded, so the initial weights come from
+    the model's own random_state; without, use it for layers whose weights are set afterwards
+    from the model's generator (`init_weights`).
+    """
+    import torch
+
+    with torch.random.fork_rng(devices=[]):
+        if seed is not None:
+            torch.manual_seed(int(seed))
+        yield
 
 
 def dropout_module(p: float):

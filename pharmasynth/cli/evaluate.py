@@ -30,31 +30,21 @@ rules.toml:
 """
 
 
-def _kinds(items):
-    out = {}
-    for it in items or []:
-        if "=" not in it:
-            raise argparse.ArgumentTypeError(f"--kinds expects COLUMN=KIND, got {it!r}")
-        c, k = it.split("=", 1)
-        out[c] = k
-    return out
-
-
 def run(args) -> int:
     from .._util.progress import progress_enabled
-    from ..evaluation.evaluate import evaluate
-    from ..evaluation.tabular import read_table
+    from ..evaluation import evaluate
+    from ._common import parse_assignments, read_input_table
 
-    real = read_table(args.real, role="real")
-    synthetic = read_table(args.synthetic, role="synthetic")
-    holdout = read_table(args.holdout, role="holdout") if args.holdout else None
-    report = evaluate(real, synthetic, holdout=holdout, target=args.target, sensitive=args.sensitive or (),
-                      rules=args.rules, kinds=_kinds(args.kinds), random_state=args.seed, scheduler=args.scheduler,
-                      title=args.title)
-    report.meta["inputs"] = {"real": args.real, "synthetic": args.synthetic, "holdout": args.holdout}
-    paths = report.save(args.out)
-    print(report.summary())
-    print(f"\nwrote {paths['json']} and {paths['html']}", file=sys.stderr if not progress_enabled() else sys.stdout)
+    paths = {"real": args.real, "synthetic": args.synthetic, "holdout": args.holdout}
+    tables = {role: read_input_table(path, role) if path else None for role, path in paths.items()}
+    report = evaluate(tables["real"], tables["synthetic"], holdout=tables["holdout"], target=args.target,
+                      sensitive=args.sensitive or (), rules=args.rules,
+                      kinds=parse_assignments(args.kinds, "--kinds", values="text"), random_state=args.seed,
+                      client=args.scheduler, title=args.title)
+    report.meta["inputs"] = paths
+    written = report.write(args.out)
+    print(report.to_text())
+    print(f"\nwrote {written['json']} and {written['html']}", file=sys.stdout if progress_enabled() else sys.stderr)
     return 0
 
 

@@ -25,6 +25,7 @@ COMMANDS = {
     "molgen": ("pharmasynth.cli.molgen", "generate molecules (SMILES VAE, latent diffusion) and score libraries"),
     "imaging": ("pharmasynth.cli.imaging", "class-conditional diffusion for MRI/CT and rare-class augmentation"),
     "trials": ("pharmasynth.cli.trials", "digital twins, synthetic control arms, PROCOVA and trial simulation"),
+    "tabular": ("pharmasynth.cli.tabular", "synthetic tables: fit a GaussianCopula or TabularVAE, sample from it"),
     "demo": ("pharmasynth.cli.demo", "run every part on the shipped data and write reports to --out"),
 }
 

@@ -10,16 +10,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._util import atomic_write_text
 from ..errors import DataWarning, InvalidSmilesError
-from ..evaluation.metric import metric
-from ..evaluation.report import Report
-from ..molgen.filters import DrugLikeFilter
-from ..molgen.io import load_moses
-from ..molgen.latent_diffusion import LatentDiffusion
-from ..molgen.scoring import score_library
-from ..molgen.steering import conditional_success, rejection_sample
-from ..molgen.vae import SmilesVAE
+from ..evaluation import Report, metric
+from ..molgen import (DrugLikeFilter, LatentDiffusion, SmilesVAE, conditional_success, load_moses, rejection_sample,
+                      score_library, write_smiles)
 
 DEMO_CONDITION = {"qed": 0.8, "logp": 2.5}
 DEMO_TOLERANCE = {"qed": 0.1, "logp": 0.5}
@@ -53,7 +47,7 @@ def run_demo(out_dir="out/molgen", random_state: int = 0, quick: bool = False) -
     vae = SmilesVAE(random_state=random_state, **cfg["vae"]).fit(train)
     timings["vae_train_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    ldm = LatentDiffusion(vae, conditions=["qed", "logp"], random_state=random_state, **cfg["ldm"])
+    ldm = LatentDiffusion(vae, condition_on=["qed", "logp"], random_state=random_state, **cfg["ldm"])
     ldm.fit(train[: cfg["n_ldm_train"]])
     timings["ldm_train_s"] = time.perf_counter() - t
 
@@ -70,7 +64,7 @@ def run_demo(out_dir="out/molgen", random_state: int = 0, quick: bool = False) -
     rej = rejection_sample(vae, cfg["n_cond"], DEMO_CONDITION, DEMO_TOLERANCE, max_seconds=ldm_seconds,
                            random_state=random_state + 1)
 
-    atomic_write_text(out_dir / "generated.smi", "".join(s + "\n" for s in generated))
+    write_smiles(out_dir / "generated.smi", generated)
 
     report = Report(title="pharmasynth molgen demo: SmilesVAE + LatentDiffusion on a MOSES subset",
                     meta={"n_train": len(train), "n_sample": len(generated), "random_state": random_state,
@@ -97,8 +91,8 @@ def run_demo(out_dir="out/molgen", random_state: int = 0, quick: bool = False) -
     headline["conditional_success"] = cs_ldm
     headline["conditional_success_rejection"] = rej["success"]
     headline.update({k: round(v, 2) for k, v in timings.items()})
-    atomic_write_text(out_dir / "molecules.csv", props.to_csv(index=False))
-    report.save(out_dir, "report")
+    props.to_csv(out_dir / "molecules.csv", index=False)
+    report.write(out_dir, "report")
     return {k: (float(v) if isinstance(v, (int, float, np.floating)) else v) for k, v in headline.items()}
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-from .._util.random import as_rng
+from .._util.random import RandomStateMixin
 from ..errors import DataError, NotFittedError
 
 
-class IndependentMarginals:
+class IndependentMarginals(RandomStateMixin):
     """Resample every column on its own from the real values (missing values included).
 
     Each column's shape is perfect by construction while every relation between columns is
@@ -17,6 +16,9 @@ class IndependentMarginals:
     values, so it is a fidelity baseline, not a privacy-safe generator (rows are new
     combinations, but rare values are reproduced verbatim). It keeps the training values in
     memory and has no `save`.
+
+    Randomness: `fit` draws nothing and starts the sampling stream `rng_` at `random_state`;
+    `sample(n)` continues `rng_`, `sample(n, random_state=s)` draws from `s` and leaves `rng_` alone.
     """
 
     def __init__(self, random_state=None):
@@ -28,12 +30,12 @@ class IndependentMarginals:
         self.columns_ = list(data.columns)
         self.dtypes_ = data.dtypes.to_dict()
         self.values_ = {c: data[c].to_numpy() for c in data.columns}
-        self.rng_ = as_rng(self.random_state)
+        self._start_sampling()
         return self
 
     def sample(self, n: int, random_state=None) -> pd.DataFrame:
         if not hasattr(self, "values_"):
             raise NotFittedError("IndependentMarginals: call fit(data) before sample(n).")
-        rng = as_rng(random_state) if random_state is not None else self.rng_
+        rng = self._sampling_rng(random_state)
         out = {c: v[rng.integers(0, len(v), n)] for c, v in self.values_.items()}
         return pd.DataFrame(out, columns=self.columns_).astype(self.dtypes_)

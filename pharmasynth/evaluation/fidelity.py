@@ -17,24 +17,17 @@ import pandas as pd
 from scipy import stats
 
 from .._util.random import as_rng
-from .metric import metric
-from .report import Report
-from .tabular import TableSchema
+from .metric import MetricResult, chance_score, metric
+from .tabular import TableSchema, as_float, encode_for_model
+from .utility import gradient_boosting, one_thread
 
 N_BINS = 10
-
-
-def _as_float(s: pd.Series) -> np.ndarray:
-    if pd.api.types.is_datetime64_any_dtype(s):
-        v = s.astype("int64").to_numpy().astype(float)
-        v[s.isna().to_numpy()] = np.nan
-        return v
-    return s.to_numpy(dtype=float)
+STRONG_PAIR = 0.3
 
 
 def ks_complement(real: pd.Series, synthetic: pd.Series) -> float:
     """1 - two-sample KS statistic on non-missing values (1 = same distribution)."""
-    r, s = _as_float(real), _as_float(synthetic)
+    r, s = as_float(real), as_float(synthetic)
     r, s = r[~np.isnan(r)], s[~np.isnan(s)]
     if len(r) == 0 or len(s) == 0:
         return 0.0
@@ -54,7 +47,7 @@ def tv_complement(real: pd.Series, synthetic: pd.Series) -> float:
 def _discretise(real: pd.Series, other: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
     """Map a column to discrete codes; numerics are binned at the REAL column's quantiles."""
     if kind in ("numeric", "datetime"):
-        r, o = _as_float(real), _as_float(other)
+        r, o = as_float(real), as_float(other)
         edges = np.unique(np.nanquantile(r, np.linspace(0, 1, N_BINS + 1)[1:-1])) if np.isfinite(r).any() else []
         def cut(v):
             codes = np.searchsorted(edges, v, side="right").astype(object)
@@ -102,7 +95,7 @@ def pair_trends(real: pd.DataFrame, synthetic: pd.DataFrame, schema: TableSchema
     """One row per column pair: kind of comparison, similarity, and the real/synthetic correlations."""
     rows = []
     disc = {c: _discretise(real[c], synthetic[c], k) for c, k in schema.kinds.items()}
-    num = {c: (_as_float(real[c]), _as_float(synthetic[c])) for c in schema.of_kind("numeric", "datetime")}
+    num = {c: (as_float(real[c]), as_float(synthetic[c])) for c in schema.of_kind("numeric", "datetime")}
     for a, b in itertools.combinations(schema.columns, 2):
         if a in num and b in num:
             sim, rr, rs = correlation_similarity(num[a][0], num[b][0], num[a][1], num[b][1])
@@ -113,9 +106,6 @@ def pair_trends(real: pd.DataFrame, synthetic: pd.DataFrame, schema: TableSchema
             rows.append({"column_a": a, "column_b": b, "method": "contingency", "similarity": sim,
                          "real": np.nan, "synthetic": np.nan, "strength": cramers_v(disc[a][0], disc[b][0])})
     return pd.DataFrame(rows, columns=["column_a", "column_b", "method", "similarity", "real", "synthetic", "strength"])
-
-
-STRONG_PAIR = 0.3
 
 
 def column_shapes(real: pd.DataFrame, synthetic: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
@@ -138,23 +128,6 @@ def _bootstrap_mean_ci(values: np.ndarray, rng, n_boot: int = 500) -> tuple[floa
     return float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975))
 
 
-def encode_for_model(frames: list[pd.DataFrame], schema: TableSchema) -> list[np.ndarray]:
-    """Numeric features for a classifier: numerics as float (NaN kept), categoricals as codes
-    shared across frames, datetimes as seconds."""
-    out = [[] for _ in frames]
-    for c, k in schema.kinds.items():
-        if k in ("numeric", "datetime"):
-            for i, f in enumerate(frames):
-                out[i].append(_as_float(f[c]))
-        else:
-            cats = pd.Index(pd.unique(pd.concat([f[c] for f in frames]).dropna()))
-            for i, f in enumerate(frames):
-                codes = cats.get_indexer(f[c]).astype(float)
-                codes[codes < 0] = np.nan
-                out[i].append(codes)
-    return [np.column_stack(cols) if cols else np.zeros((len(f), 0)) for cols, f in zip(out, frames)]
-
-
 def detection_auc(real: pd.DataFrame, synthetic: pd.DataFrame, schema: TableSchema, *, random_state=0,
                   max_rows: int = 20_000, n_splits: int = 5) -> tuple[float, tuple[float, float], int]:
     """Cross-validated ROC AUC of HistGradientBoosting telling real (1) from synthetic (0).
@@ -162,7 +135,6 @@ def detection_auc(real: pd.DataFrame, synthetic: pd.DataFrame, schema: TableSche
     Both sides are subsampled to the same size (<= max_rows each) so the AUC is not driven by
     class imbalance. Returns (mean AUC, (min, max) over folds, rows per side).
     """
-    from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import StratifiedKFold
 
@@ -171,64 +143,82 @@ def detection_auc(real: pd.DataFrame, synthetic: pd.DataFrame, schema: TableSche
     r = real.iloc[rng.choice(len(real), n, replace=False)]
     s = synthetic.iloc[rng.choice(len(synthetic), n, replace=False)]
     xr, xs = encode_for_model([r, s], schema)
-    cat_mask = np.array([k in ("categorical", "boolean") for k in schema.kinds.values()])
     X = np.vstack([xr, xs])
     y = np.r_[np.ones(n), np.zeros(n)]
     aucs = []
     folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=int(rng.integers(2**31 - 1)))
     for tr, te in folds.split(X, y):
-        clf = HistGradientBoostingClassifier(max_iter=100, categorical_features=cat_mask if cat_mask.any() else None,
-                                             random_state=int(rng.integers(2**31 - 1)))
-        from threadpoolctl import threadpool_limits
-
-        with threadpool_limits(1):  # see utility._fit_predict
+        clf = gradient_boosting("classification", schema.categorical_mask(), int(rng.integers(2**31 - 1)), max_iter=100)
+        with one_thread():
             clf.fit(X[tr], y[tr])
             aucs.append(roc_auc_score(y[te], clf.predict_proba(X[te])[:, 1]))
     return float(np.mean(aucs)), (float(np.min(aucs)), float(np.max(aucs))), n
 
 
-def fidelity_report(real: pd.DataFrame, synthetic: pd.DataFrame, schema: TableSchema, *, random_state=0,
-                    detection_max_rows: int = 20_000, max_rows: int = 200_000) -> Report:
-    """Fidelity metrics; tables larger than `max_rows` are subsampled (stated in the notes)."""
+def marginal_histogram(real: pd.Series, synthetic: pd.Series, kind: str, bins: int = 29,
+                       max_categories: int = 10) -> dict:
+    """What a marginal plot of one column needs: bin edges and counts on `bins` equal bins over the
+    central 99 % of both columns (numeric, datetime; missing values left out), or the counts of the
+    real table's most common categories (missing counted as "NA") out of `n_real` and `n_synthetic` rows."""
+    if kind in ("numeric", "datetime"):
+        r, s = as_float(real), as_float(synthetic)
+        r, s = r[~np.isnan(r)], s[~np.isnan(s)]
+        lo, hi = np.quantile(np.r_[r, s], [0.005, 0.995]) if len(r) + len(s) else (0.0, 1.0)
+        edges = np.linspace(lo, hi if hi > lo else lo + 1, bins + 1)
+        return {"edges": edges.tolist(), "real": np.histogram(r, edges)[0].tolist(),
+                "synthetic": np.histogram(s, edges)[0].tolist()}
+    pr, ps = real.fillna("NA").value_counts(), synthetic.fillna("NA").value_counts()
+    cats = pr.index[:max_categories]
+    return {"categories": [str(c) for c in cats], "real": pr.reindex(cats, fill_value=0).tolist(),
+            "synthetic": ps.reindex(cats, fill_value=0).tolist(), "n_real": len(real), "n_synthetic": len(synthetic)}
+
+
+def fidelity_metrics(real: pd.DataFrame, synthetic: pd.DataFrame, schema: TableSchema, *, random_state=0,
+                     detection_max_rows: int = 20_000, max_rows: int = 200_000) -> list[MetricResult]:
+    """Fidelity metric rows; tables larger than `max_rows` are subsampled (stated in the notes).
+
+    The rows carry what the figures need: `column_shape` its per-column similarities and
+    histograms, `pair_trends` every pair's similarity.
+    """
     rng = as_rng(random_state)
     notes = ""
     if len(synthetic) > max_rows or len(real) > max_rows:
         notes = f"shape/pair metrics on a random subsample of at most {max_rows:,} rows per table"
         real = real.iloc[np.sort(rng.choice(len(real), min(len(real), max_rows), replace=False))]
         synthetic = synthetic.iloc[np.sort(rng.choice(len(synthetic), min(len(synthetic), max_rows), replace=False))]
-    rep = Report()
+    out = []
     shapes = column_shapes(real, synthetic, schema)
+    per_column = [{**row, "histogram": marginal_histogram(real[row["column"]], synthetic[row["column"]], row["kind"])}
+                  for row in shapes.to_dict(orient="records")]
     v = shapes["similarity"].to_numpy()
-    rep.add(metric("column_shape", "fidelity", float(v.mean()), ci=_bootstrap_mean_ci(v, rng),
-                   notes=("mean over columns of KS complement (numeric) / TV complement (categorical); "
-                          "CI = bootstrap over columns. " + notes).strip(),
-                   details={"per_column": shapes.to_dict(orient="records")}))
+    out.append(metric("column_shape", "fidelity", float(v.mean()), ci=_bootstrap_mean_ci(v, rng),
+                      notes=("mean over columns of KS complement (numeric) / TV complement (categorical); "
+                             "CI = bootstrap over columns. " + notes).strip(),
+                      details={"per_column": per_column}))
     mm = shapes["missing_match"].to_numpy()
-    rep.add(metric("missing_rate_match", "fidelity", float(mm.mean()), ci=_bootstrap_mean_ci(mm, rng),
-                   notes="mean over columns of 1 - |missing rate real - missing rate synthetic|"))
+    out.append(metric("missing_rate_match", "fidelity", float(mm.mean()), ci=_bootstrap_mean_ci(mm, rng),
+                      notes="mean over columns of 1 - |missing rate real - missing rate synthetic|"))
     pairs = pair_trends(real, synthetic, schema)
     if len(pairs):
         pv = pairs["similarity"].to_numpy()
         worst = pairs.nsmallest(5, "similarity")[["column_a", "column_b", "method", "similarity"]]
-        rep.add(metric("pair_trends", "fidelity", float(pv.mean()), ci=_bootstrap_mean_ci(pv, rng),
-                       notes=f"mean over all {len(pairs)} column pairs of correlation similarity (numeric-numeric) "
-                             f"or contingency similarity ({N_BINS} quantile bins for numerics); CI = bootstrap over pairs",
-                       details={"per_pair": pairs.to_dict(orient="records"),
-                                "worst_pairs": worst.to_dict(orient="records")}))
+        out.append(metric("pair_trends", "fidelity", float(pv.mean()), ci=_bootstrap_mean_ci(pv, rng),
+                          notes=f"mean over all {len(pairs)} column pairs of correlation similarity (numeric-numeric) "
+                                f"or contingency similarity ({N_BINS} quantile bins for numerics); CI = bootstrap over pairs",
+                          details={"per_pair": pairs.to_dict(orient="records"),
+                                   "worst_pairs": worst.to_dict(orient="records")}))
         strong = pairs[pairs["strength"] >= STRONG_PAIR]
         if len(strong):
             sv = strong["similarity"].to_numpy()
-            rep.add(metric("pair_trends_strong", "fidelity", float(sv.mean()), ci=_bootstrap_mean_ci(sv, rng),
-                           notes=f"mean similarity over the {len(strong)} pairs related in the REAL data "
-                                 f"(|r| or Cramér's V >= {STRONG_PAIR}); the mean over all pairs is diluted by "
-                                 "unrelated pairs that any generator gets right",
-                           details={"pairs": strong[["column_a", "column_b", "strength", "similarity"]]
-                                    .to_dict(orient="records")}))
+            out.append(metric("pair_trends_strong", "fidelity", float(sv.mean()), ci=_bootstrap_mean_ci(sv, rng),
+                              notes=f"mean similarity over the {len(strong)} pairs related in the REAL data "
+                                    f"(|r| or Cramér's V >= {STRONG_PAIR}); the mean over all pairs is diluted by "
+                                    "unrelated pairs that any generator gets right",
+                              details={"pairs": strong[["column_a", "column_b", "strength", "similarity"]]
+                                       .to_dict(orient="records")}))
     auc, (lo, hi), n = detection_auc(real, synthetic, schema, random_state=rng, max_rows=detection_max_rows)
-    rep.add(metric("detection_auc", "fidelity", auc, direction="target", target=0.5, bounds=(0.0, 1.0),
-                   score=float(1.0 - 2.0 * max(auc - 0.5, 0.0)), ci=(lo, hi),
-                   notes=f"5-fold CV ROC AUC of gradient boosting telling real from synthetic on {n:,} rows each; "
-                         "0.5 = indistinguishable; score = 1 - 2*max(AUC-0.5, 0); CI = range over folds"))
-    rep.frames["column_shapes"] = shapes
-    rep.frames["pair_trends"] = pairs
-    return rep
+    out.append(metric("detection_auc", "fidelity", auc, direction="target", target=0.5, bounds=(0.0, 1.0),
+                      score=chance_score(auc), ci=(lo, hi),
+                      notes=f"5-fold CV ROC AUC of gradient boosting telling real from synthetic on {n:,} rows each; "
+                            "0.5 = indistinguishable; score = 1 - 2*max(AUC-0.5, 0); CI = range over folds"))
+    return out

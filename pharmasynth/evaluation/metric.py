@@ -100,6 +100,12 @@ def score_from_value(value: float, direction: str, bounds=(0.0, 1.0), target: fl
     return float(min(max(s, 0.0), 1.0))
 
 
+def chance_score(value: float) -> float:
+    """Score of a rate or AUC whose ideal is 0.5 (chance) and whose risk grows above it:
+    1 - 2 x max(value - 0.5, 0), so 0.5 or below -> 1 and 1.0 -> 0."""
+    return float(1.0 - 2.0 * max(value - 0.5, 0.0))
+
+
 def metric(name: str, group: str, value: float, *, direction: str = "higher", bounds=(0.0, 1.0),
            target: float | None = None, ci=None, score="auto", **kw) -> MetricResult:
     """Build an ok MetricResult; `score="auto"` maps a bounded value with `score_from_value`."""

@@ -22,16 +22,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._util.deprecation import renamed_kwargs
 from .._util.parallel import parallel_map
-from .tabular import TableSchema
+from .tabular import TableSchema, as_float
 
-
-def _to_float(s: pd.Series) -> np.ndarray:
-    if pd.api.types.is_datetime64_any_dtype(s):
-        v = s.astype("int64").to_numpy().astype(np.float64) / 1e9
-        v[s.isna().to_numpy()] = np.nan
-        return v
-    return pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64)
+# At most this many synthetic rows enter a privacy metric's nearest-record search (a random
+# subsample beyond it), which bounds its time whatever the size of the synthetic table.
+DCR_MAX_ROWS = 100_000
 
 
 @dataclass
@@ -50,7 +47,7 @@ class DistanceEncoder:
         self.lows = {}
         for c, k in schema.kinds.items():
             if k in ("numeric", "datetime"):
-                v = _to_float(reference[c])
+                v = as_float(reference[c], datetime_unit="s")
                 if np.isfinite(v).any() and np.nanmax(v) > np.nanmin(v):
                     self.numeric.append(c)
                     self.ranges[c] = float(np.nanmax(v) - np.nanmin(v))
@@ -67,12 +64,12 @@ class DistanceEncoder:
 
     def _cat_key(self, s: pd.Series) -> pd.Series:
         if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
-            s = pd.Series(_to_float(s), index=s.index)
+            s = pd.Series(as_float(s, datetime_unit="s"), index=s.index)
         s = s.astype(object)
         return s.where(s.notna(), "\0NA")  # every kind of missing (None, NaN, NaT) is one key
 
     def transform(self, df: pd.DataFrame) -> EncodedTable:
-        num = np.column_stack([(_to_float(df[c]) - self.lows[c]) / self.ranges[c] for c in self.numeric]) \
+        num = np.column_stack([(as_float(df[c], datetime_unit="s") - self.lows[c]) / self.ranges[c] for c in self.numeric]) \
             if self.numeric else np.zeros((len(df), 0))
         cat = np.zeros((len(df), len(self.categorical)), dtype=np.int64)
         for j, c in enumerate(self.categorical):
@@ -168,12 +165,14 @@ def _chunk_task(args):
     return _chunk_min_distances(*args)
 
 
+@renamed_kwargs(scheduler="client")
 def nearest_distances(query: pd.DataFrame, reference: pd.DataFrame, schema: TableSchema, *, k: int = 1,
-                      chunk_rows: int = 2048, scheduler=None, encoder: DistanceEncoder | None = None,
+                      chunk_rows: int = 2048, client=None, encoder: DistanceEncoder | None = None,
                       progress_bar=None) -> tuple[np.ndarray, np.ndarray]:
     """Distances (n_query, k) and indices of the k closest reference rows, ascending.
 
-    `encoder` defaults to one fitted on `reference` (ranges of the reference table, as SDMetrics).
+    `encoder` defaults to one fitted on `reference` (ranges of the reference table, as SDMetrics);
+    `client` fans the chunks out over Dask (see `parallel_map`).
     Memory: chunks of at most `chunk_rows` query rows and MAX_CHUNK_CELLS distances, about four
     float32 matrices of that size at a time (fewer query rows per chunk for a large reference).
     """
@@ -190,34 +189,13 @@ def nearest_distances(query: pd.DataFrame, reference: pd.DataFrame, schema: Tabl
     r_onehot_t = torch.from_numpy(r_onehot.T.copy())
     tasks = [(q.num[s:s + chunk_rows], q.cat[s:s + chunk_rows], r.num, r.cat, r_onehot_t, offsets, enc.n_columns, k)
              for s in range(0, len(query), chunk_rows)]
-    results = parallel_map(_chunk_task, tasks, client=scheduler, desc="nearest records", progress_bar=progress_bar)
+    results = parallel_map(_chunk_task, tasks, client=client, desc="nearest records", progress_bar=progress_bar)
     if not results:
         return np.zeros((0, k)), np.zeros((0, k), dtype=np.int64)
     return np.vstack([d for d, _ in results]), np.vstack([i for _, i in results])
 
 
+@renamed_kwargs(scheduler="client")
 def dcr(query: pd.DataFrame, reference: pd.DataFrame, schema: TableSchema, **kw) -> np.ndarray:
-    """Distance from every query row to its closest reference row."""
+    """Distance from every query row to its closest reference row (keywords as `nearest_distances`)."""
     return nearest_distances(query, reference, schema, k=1, **kw)[0][:, 0]
-
-
-def brute_force_dcr(query: pd.DataFrame, reference: pd.DataFrame, schema: TableSchema,
-                    encoder: DistanceEncoder | None = None) -> np.ndarray:
-    """Slow, obviously-correct reference implementation (for tests): row by row, column by column."""
-    enc = encoder or DistanceEncoder(schema, reference, [query])
-    out = np.empty(len(query))
-    for i in range(len(query)):
-        best = np.inf
-        for jr in range(len(reference)):
-            d = 0.0
-            for c in enc.numeric:
-                a, b = _to_float(query[c].iloc[[i]])[0], _to_float(reference[c].iloc[[jr]])[0]
-                if np.isnan(a) and np.isnan(b):
-                    continue
-                d += 1.0 if (np.isnan(a) or np.isnan(b)) else min(abs(a - b) / enc.ranges[c], 1.0)
-            for c in enc.categorical:
-                a, b = enc._cat_key(query[c].iloc[[i]]).iloc[0], enc._cat_key(reference[c].iloc[[jr]]).iloc[0]
-                d += 0.0 if a == b else 1.0
-            best = min(best, d / enc.n_columns)
-        out[i] = best
-    return out

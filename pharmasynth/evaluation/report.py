@@ -1,5 +1,8 @@
 """The report: data first (a DataFrame of metric rows), rendered second (text, JSON, HTML).
 
+    report.details()   one row per metric          report.summary()   one row per group
+    report.to_text()   the readable summary        report.to_json() / to_html() / write(out_dir)
+
 Scores: each group's score is the weighted mean of its *scored* metrics (see
 `MetricResult.scored`); the overall score is the weighted mean of the group scores with the
 weights stated in the output. A failed metric is never averaged over silently: it is listed as
@@ -8,60 +11,53 @@ failed in every rendering and the group says how many were left out.
 
 from __future__ import annotations
 
-import base64
 import datetime as _dt
 import html
-import io
 import math
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from .._util.atomic import atomic_write_json, atomic_write_text, dumps_json, to_jsonable
+from .._util.atomic import atomic_write_text, dumps_json, to_jsonable
+from .._util.deprecation import warn_deprecated
+from .._util.figures import figure_to_png_base64
+from .._util.results import ResultMixin
 from .metric import GROUPS, MetricResult
 
 DEFAULT_GROUP_WEIGHTS = {"fidelity": 0.25, "utility": 0.25, "privacy": 0.25, "validity": 0.25}
 
 
 @dataclass
-class Figure:
+class ReportFigure:
+    """A figure as the report embeds it: a base64 PNG with its title, caption and section."""
+
     title: str
     png_base64: str
     caption: str = ""
     section: str = "figures"
 
 
-def figure_to_png_base64(fig, dpi: int = 110) -> str:
-    """Render a matplotlib figure to base64 PNG and close it (no file, no global state kept)."""
-    import matplotlib.pyplot as plt
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
-    plt.close(fig)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
-
-
 @dataclass
-class Report:
-    """Metric rows plus figures and tables; `score()`, `details()`, `summary()`, `to_json()`, `to_html()`."""
+class Report(ResultMixin):
+    """Metric rows plus figures and tables; `score()`, `details()`, `summary()`, `to_json()`, `to_html()`, `write()`."""
 
     metrics: list[MetricResult] = field(default_factory=list)
     title: str = "pharmasynth evaluation report"
     group_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_GROUP_WEIGHTS))
-    figures: list[Figure] = field(default_factory=list)
+    figures: list[ReportFigure] = field(default_factory=list)
     tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
     meta: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
-    # DataFrames behind the metrics (per column, per pair, ...) for plots and callers; not rendered
-    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def __post_init__(self):
         names = [m.name for m in self.metrics]
         dup = {n for n in names if names.count(n) > 1}
         if dup:
             raise ValueError(f"metric names must be unique in a report; repeated: {sorted(dup)}")
-        self.meta.setdefault("created", _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
+        self.meta = {"created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+                     **self.meta}  # a copy: the caller's dict is not changed
 
     # ---- building -------------------------------------------------------------------------
     def add(self, *metrics: MetricResult) -> "Report":
@@ -72,9 +68,14 @@ class Report:
         return self
 
     def add_figure(self, title: str, fig, caption: str = "", section: str = "figures") -> "Report":
-        """Add a matplotlib figure (rendered now) or a ready base64 PNG string."""
-        png = fig if isinstance(fig, str) else figure_to_png_base64(fig)
-        self.figures.append(Figure(title, png, caption, section))
+        """Add a matplotlib Figure (rendered now, e.g. from `_util.figures.new_figure`) or a ready base64 PNG."""
+        if isinstance(fig, str):
+            png = fig
+        else:
+            png = figure_to_png_base64(fig)
+            if getattr(fig.canvas, "manager", None) is not None and "matplotlib.pyplot" in sys.modules:
+                sys.modules["matplotlib.pyplot"].close(fig)  # a caller's pyplot figure: rendered, so release it
+        self.figures.append(ReportFigure(title, png, caption, section))
         return self
 
     def add_table(self, title: str, frame: pd.DataFrame) -> "Report":
@@ -86,7 +87,6 @@ class Report:
         self.figures.extend(other.figures)
         self.tables.extend(other.tables)
         self.warnings.extend(other.warnings)
-        self.frames.update(other.frames)
         return self
 
     # ---- data -----------------------------------------------------------------------------
@@ -105,7 +105,22 @@ class Report:
                 "ci_high", "score", "weight", "status", "error", "notes"]
         return pd.DataFrame(rows, columns=cols)
 
-    frame = details
+    def frame(self) -> pd.DataFrame:
+        """Deprecated name of `details()`."""
+        warn_deprecated("Report.frame()", "Report.details()")
+        return self.details()
+
+    @property
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """Deprecated: the per-column and per-pair tables, now in the metric rows' details."""
+        warn_deprecated("Report.frames", "the metric rows' details (column_shape: per_column, pair_trends: per_pair)")
+        out = {}
+        tables = (("column_shapes", "column_shape", "per_column"), ("pair_trends", "pair_trends", "per_pair"))
+        for key, name, part in tables:
+            rows = next((m.details.get(part) for m in self.metrics if m.name == name), None)
+            if rows is not None:
+                out[key] = pd.DataFrame([{k: v for k, v in r.items() if k != "histogram"} for r in rows])
+        return out
 
     def group_scores(self) -> dict[str, dict]:
         out = {}
@@ -137,8 +152,14 @@ class Report:
             return None
         return sum(v["weight"] * v["score"] for v in present.values()) / wsum
 
+    def summary(self) -> pd.DataFrame:
+        """One row per group: score, weight, n_scored, n_metrics and the failed and skipped metrics' names."""
+        cols = ["group", "score", "weight", "n_scored", "n_metrics", "failed", "skipped"]
+        return pd.DataFrame([{"group": g, **v} for g, v in self.group_scores().items()], columns=cols)
+
     # ---- renderings -----------------------------------------------------------------------
-    def summary(self) -> str:
+    def to_text(self) -> str:
+        """The readable summary: overall and group scores, then every metric with its CI and score."""
         lines = [self.title, "=" * len(self.title)]
         overall = self.score()
         lines.append(f"overall score: {_fmt(overall)}  (weights: "
@@ -171,7 +192,7 @@ class Report:
         return "\n".join(lines)
 
     def __str__(self) -> str:
-        return self.summary()
+        return self.to_text()
 
     def to_dict(self) -> dict:
         groups = self.group_scores()
@@ -185,12 +206,6 @@ class Report:
             "meta": self.meta,
         })
 
-    def to_json(self, path=None) -> str:
-        """The JSON text; written atomically to `path` when given."""
-        if path is not None:
-            atomic_write_json(path, self.to_dict())
-        return dumps_json(self.to_dict())
-
     def to_html(self, path=None) -> str:
         """One self-contained HTML file (plots embedded); written atomically to `path` when given."""
         text = render_html(self)
@@ -198,11 +213,17 @@ class Report:
             atomic_write_text(path, text)
         return text
 
+    def write(self, out_dir, stem: str = "report") -> dict[str, Path]:
+        """Write `stem`.json and `stem`.html into `out_dir` (each atomically); returns their paths."""
+        paths = {"json": Path(out_dir) / f"{stem}.json", "html": Path(out_dir) / f"{stem}.html"}
+        self.to_json(paths["json"])
+        self.to_html(paths["html"])
+        return paths
+
     def save(self, out_dir, stem: str = "report") -> dict[str, Path]:
-        out_dir = Path(out_dir)
-        self.to_json(out_dir / f"{stem}.json")
-        self.to_html(out_dir / f"{stem}.html")
-        return {"json": out_dir / f"{stem}.json", "html": out_dir / f"{stem}.html"}
+        """Deprecated name of `write` (`save`/`load` mean model persistence)."""
+        warn_deprecated("Report.save(out_dir, stem)", "Report.write(out_dir, stem)")
+        return self.write(out_dir, stem)
 
 
 def _fmt(x) -> str:
@@ -255,7 +276,7 @@ def render_html(report: Report) -> str:
                      f"<td>{ci}</td><td>{direction}</td><td>[{_fmt(m.bounds[0])}, {_fmt(m.bounds[1])}]</td>"
                      f"<td>{_fmt(m.score)}</td><td>{e(m.status)} {e(note or '')}</td></tr>")
     parts.append("</table>")
-    sections: dict[str, list[Figure]] = {}
+    sections: dict[str, list[ReportFigure]] = {}
     for f in report.figures:
         sections.setdefault(f.section, []).append(f)
     for sec, figs in sections.items():

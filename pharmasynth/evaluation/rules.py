@@ -1,26 +1,18 @@
-"""Validity rules: a small, safe expression language evaluated column-wise on a DataFrame.
+"""Validity rules: `Rule` (one expression of `rule_language`, required or forbidden), `RuleSet`
+(from strings, dicts or a TOML/YAML file) and the rule metrics (violation rate per rule, each
+rule also checked on the real data).
 
-    age >= 18 and age <= 90                 ranges
-    cd420 >= 0                              bounds
-    days <= followup_days                   inequalities between columns
-    gender == "M" and pregnant == 1         a forbidden combination (kind = "forbid")
-    date(visit) >= date(enrolled)           date order (date() parses a column or a literal)
-    arm in [0, 1, 2, 3]                     membership;  x not in [..]
-    karnof between 70 and 100               inclusive range
-    hemo is null / hemo is not null         missing values
-
-Operators: + - * /, comparisons, and, or, not, parentheses; functions date(), abs(), len().
-Backticks quote a column name with spaces: `body mass` > 10. Nothing is passed to eval(): the
-text is tokenised and parsed here into a small tree, and only the operations above exist.
-
-Missing values: a comparison involving a missing value is *unknown*; a "require" rule is
-violated only when it is definitely false, a "forbid" rule only when it is definitely true.
-Write `x is not null and ...` to require presence.
+    [[rules]]
+    name = "adult"
+    require = "age between 18 and 90"
+    [[rules]]
+    name = "no_pregnant_men"
+    forbid = 'sex == "M" and pregnant == 1'
 """
 
 from __future__ import annotations
 
-import re
+import dataclasses
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,298 +22,9 @@ import pandas as pd
 
 from ..errors import RuleError, RuleWarning
 from .metric import MetricResult, metric
-
-# ---------------------------------------------------------------------------------------------
-# tokenizer
-_TOKEN = re.compile(r"""
-    (?P<ws>\s+)
-  | (?P<number>\d+\.\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|\d+(?:[eE][-+]?\d+)?)
-  | (?P<string>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
-  | (?P<quoted>`[^`]+`)
-  | (?P<op><=|>=|==|!=|<|>|\+|-|\*|/|\(|\)|\[|\]|,)
-  | (?P<name>[A-Za-z_][A-Za-z0-9_.]*)
-""", re.VERBOSE)
-KEYWORDS = {"and", "or", "not", "in", "is", "null", "true", "false", "between"}
-FUNCTIONS = {"date", "abs", "len"}
+from .rule_language import columns_of, parse, truth_values
 
 
-@dataclass
-class _Tok:
-    kind: str
-    text: str
-    pos: int
-
-
-def tokenize(expr: str) -> list[_Tok]:
-    toks, pos = [], 0
-    while pos < len(expr):
-        m = _TOKEN.match(expr, pos)
-        if not m:
-            raise SyntaxError(f"unexpected character {expr[pos]!r} at position {pos}")
-        kind = m.lastgroup
-        text = m.group()
-        if kind != "ws":
-            if kind == "name" and text.lower() in KEYWORDS:
-                kind, text = "kw", text.lower()
-            toks.append(_Tok(kind, text, pos))
-        pos = m.end()
-    toks.append(_Tok("end", "", pos))
-    return toks
-
-
-# ---------------------------------------------------------------------------------------------
-# parser: recursive descent into tuples ("op", ...)
-class _Parser:
-    def __init__(self, expr: str):
-        self.expr = expr
-        self.toks = tokenize(expr)
-        self.i = 0
-
-    def peek(self, kind=None, text=None):
-        t = self.toks[self.i]
-        return (kind is None or t.kind == kind) and (text is None or t.text == text)
-
-    def take(self, kind=None, text=None):
-        t = self.toks[self.i]
-        if not self.peek(kind, text):
-            want = text or kind
-            got = t.text or "end of expression"
-            raise SyntaxError(f"expected {want!r} at position {t.pos} but found {got!r}")
-        self.i += 1
-        return t
-
-    def parse(self):
-        node = self.or_()
-        if not self.peek("end"):
-            t = self.toks[self.i]
-            raise SyntaxError(f"unexpected {t.text!r} at position {t.pos}")
-        return node
-
-    def or_(self):
-        node = self.and_()
-        while self.peek("kw", "or"):
-            self.take()
-            node = ("or", node, self.and_())
-        return node
-
-    def and_(self):
-        node = self.not_()
-        while self.peek("kw", "and"):
-            self.take()
-            node = ("and", node, self.not_())
-        return node
-
-    def not_(self):
-        if self.peek("kw", "not"):
-            self.take()
-            return ("not", self.not_())
-        return self.comparison()
-
-    def comparison(self):
-        left = self.sum_()
-        t = self.toks[self.i]
-        if t.kind == "op" and t.text in ("<", "<=", ">", ">=", "==", "!="):
-            self.take()
-            return ("cmp", t.text, left, self.sum_())
-        if self.peek("kw", "in"):
-            self.take()
-            return ("in", left, self.list_())
-        if self.peek("kw", "not") and self.toks[self.i + 1].text == "in":
-            self.take(); self.take()
-            return ("not", ("in", left, self.list_()))
-        if self.peek("kw", "is"):
-            self.take()
-            neg = False
-            if self.peek("kw", "not"):
-                self.take()
-                neg = True
-            self.take("kw", "null")
-            node = ("isnull", left)
-            return ("notnull", left) if neg else node
-        if self.peek("kw", "between"):
-            self.take()
-            lo = self.sum_()
-            self.take("kw", "and")
-            hi = self.sum_()
-            return ("and", ("cmp", ">=", left, lo), ("cmp", "<=", left, hi))
-        return left
-
-    def list_(self):
-        self.take("op", "[")
-        items = [self.atom()]
-        while self.peek("op", ","):
-            self.take()
-            items.append(self.atom())
-        self.take("op", "]")
-        for it in items:
-            if it[0] != "lit":
-                raise SyntaxError("a list after 'in' may hold only literal values")
-        return [it[1] for it in items]
-
-    def sum_(self):
-        node = self.term()
-        while self.peek("op", "+") or self.peek("op", "-"):
-            op = self.take().text
-            node = ("arith", op, node, self.term())
-        return node
-
-    def term(self):
-        node = self.unary()
-        while self.peek("op", "*") or self.peek("op", "/"):
-            op = self.take().text
-            node = ("arith", op, node, self.unary())
-        return node
-
-    def unary(self):
-        if self.peek("op", "-"):
-            self.take()
-            return ("neg", self.unary())
-        return self.atom()
-
-    def atom(self):
-        t = self.toks[self.i]
-        if t.kind == "number":
-            self.take()
-            return ("lit", float(t.text))
-        if t.kind == "string":
-            self.take()
-            return ("lit", bytes(t.text[1:-1], "utf-8").decode("unicode_escape"))
-        if t.kind == "kw" and t.text in ("true", "false"):
-            self.take()
-            return ("lit", t.text == "true")
-        if t.kind == "kw" and t.text == "null":
-            self.take()
-            return ("lit", None)
-        if t.kind == "quoted":
-            self.take()
-            return ("col", t.text[1:-1])
-        if t.kind == "name":
-            self.take()
-            if self.peek("op", "("):
-                if t.text not in FUNCTIONS:
-                    raise SyntaxError(f"unknown function {t.text!r} at position {t.pos}; known: {sorted(FUNCTIONS)}")
-                self.take()
-                arg = self.or_()
-                self.take("op", ")")
-                return ("call", t.text, arg)
-            return ("col", t.text)
-        if self.peek("op", "("):
-            self.take()
-            node = self.or_()
-            self.take("op", ")")
-            return node
-        raise SyntaxError(f"unexpected {t.text or 'end of expression'!r} at position {t.pos}")
-
-
-def parse(expr: str):
-    return _Parser(expr).parse()
-
-
-def columns_of(node) -> set[str]:
-    if not isinstance(node, tuple):
-        return set()
-    if node[0] == "col":
-        return {node[1]}
-    out = set()
-    for part in node[1:]:
-        if isinstance(part, tuple):
-            out |= columns_of(part)
-    return out
-
-
-# ---------------------------------------------------------------------------------------------
-# evaluation: vectorised over rows, with three-valued logic (NaN = unknown)
-def _values(x, n):
-    if isinstance(x, pd.Series):
-        return x
-    if isinstance(x, np.ndarray):  # an already-evaluated row-wise result
-        return pd.Series(x)
-    return pd.Series([x] * n)
-
-
-def _numeric_pair(a: pd.Series, b: pd.Series):
-    """Compare categorical text with numbers sensibly: "1" == 1."""
-    def num(s):
-        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-            return s
-        if pd.api.types.is_datetime64_any_dtype(s):
-            return s
-        conv = pd.to_numeric(s, errors="coerce")
-        return conv if conv.notna().sum() == s.notna().sum() and s.notna().any() else None
-    na, nb = num(a), num(b)
-    if na is not None and nb is not None:
-        return na, nb
-    return a.map(lambda v: None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)), \
-        b.map(lambda v: None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v))
-
-
-def _evaluate(node, df: pd.DataFrame):
-    n = len(df)
-    op = node[0]
-    if op == "lit":
-        return node[1]
-    if op == "col":
-        return df[node[1]].reset_index(drop=True)
-    if op == "call":
-        arg = _values(_evaluate(node[2], df), n)
-        if node[1] == "date":
-            return pd.to_datetime(arg, errors="coerce", format="mixed")
-        if node[1] == "abs":
-            return pd.to_numeric(arg, errors="coerce").abs()
-        return arg.map(lambda v: np.nan if v is None or (not isinstance(v, str) and pd.isna(v)) else len(str(v)))
-    if op == "neg":
-        return -pd.to_numeric(_values(_evaluate(node[1], df), n), errors="coerce")
-    if op == "arith":
-        a = pd.to_numeric(_values(_evaluate(node[2], df), n), errors="coerce")
-        b = pd.to_numeric(_values(_evaluate(node[3], df), n), errors="coerce")
-        return {"+": a + b, "-": a - b, "*": a * b, "/": a / b.replace(0, np.nan)}[node[1]]
-    if op == "cmp":
-        a, b = _values(_evaluate(node[2], df), n), _values(_evaluate(node[3], df), n)
-        a, b = _numeric_pair(a, b)
-        unknown = a.isna().to_numpy() | b.isna().to_numpy()
-        with np.errstate(invalid="ignore"):
-            try:
-                res = {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "==": a == b, "!=": a != b}[node[1]]
-            except TypeError as exc:
-                raise RuleError(f"cannot compare {a.dtype} with {b.dtype} using {node[1]!r}: {exc}") from exc
-        out = res.to_numpy(dtype=float)
-        out[unknown] = np.nan
-        return pd.Series(out)
-    if op == "in":
-        a = _values(_evaluate(node[1], df), n)
-        vals = node[2]
-        if all(isinstance(v, float) for v in vals):
-            an = pd.to_numeric(a, errors="coerce")
-            res = an.isin(vals).to_numpy(dtype=float)
-        else:
-            res = a.astype(str).isin([str(v) for v in vals]).to_numpy(dtype=float)
-        res[a.isna().to_numpy()] = np.nan
-        return pd.Series(res)
-    if op in ("isnull", "notnull"):
-        a = _values(_evaluate(node[1], df), n)
-        isn = a.isna().to_numpy(dtype=float)
-        return pd.Series(isn if op == "isnull" else 1.0 - isn)
-    if op == "not":
-        return pd.Series(1.0 - _bool(_evaluate(node[1], df), n))
-    if op in ("and", "or"):
-        a, b = _bool(_evaluate(node[1], df), n), _bool(_evaluate(node[2], df), n)
-        if op == "and":  # Kleene logic: False dominates
-            out = np.where((a == 0) | (b == 0), 0.0, np.where(np.isnan(a) | np.isnan(b), np.nan, 1.0))
-        else:
-            out = np.where((a == 1) | (b == 1), 1.0, np.where(np.isnan(a) | np.isnan(b), np.nan, 0.0))
-        return pd.Series(out)
-    raise RuleError(f"internal: unknown node {op!r}")
-
-
-def _bool(x, n) -> np.ndarray:
-    s = _values(x, n)
-    if pd.api.types.is_bool_dtype(s):
-        return s.to_numpy(dtype=float)
-    v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
-    return np.where(np.isnan(v), np.nan, (v != 0).astype(float))
-
-
-# ---------------------------------------------------------------------------------------------
 @dataclass
 class Rule:
     """One rule. kind="require": must hold on every row; kind="forbid": must never hold."""
@@ -352,7 +55,7 @@ class Rule:
 
     def violations(self, df: pd.DataFrame) -> np.ndarray:
         """Boolean array, True where the row breaks the rule (unknown never counts)."""
-        res = _bool(_evaluate(self.tree, df), len(df))
+        res = truth_values(self.tree, df)
         return (res == 0) if self.kind == "require" else (res == 1)
 
 
@@ -470,7 +173,7 @@ class RuleSet:
                                             "example_rows": examples.astype(object).where(examples.notna(), None)
                                             .assign(row=bad_rows).to_dict(orient="records")})
             if rate_r > 0:
-                m = MetricResult(**{**m.__dict__, "score": None})
+                m = dataclasses.replace(m, score=None)
             out.append(m)
         if self.rules:
             all_ok = 1.0 - float(v_syn.to_numpy().any(axis=1).mean())

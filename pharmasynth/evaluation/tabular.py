@@ -1,4 +1,5 @@
-"""Tables in: reading CSV/Parquet, inferring column kinds, and aligning real/synthetic/holdout.
+"""Tables in: reading CSV/Parquet, inferring column kinds, aligning real/synthetic/holdout, and
+the encodings every metric shares (row hashes, numeric features for a model).
 
 Column kinds: numeric, categorical, boolean, datetime. Every metric works from the same
 `TableSchema`, inferred once on the REAL table, so that synthetic data are judged by the real
@@ -7,12 +8,14 @@ data's types and never the other way round.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .._util.random import as_rng
 from ..errors import DataError, DataWarning, InputFileError, SchemaError
 
 KINDS = ("numeric", "categorical", "boolean", "datetime")
@@ -43,6 +46,10 @@ class TableSchema:
     @property
     def datetime(self) -> list[str]:
         return self.of_kind("datetime")
+
+    def categorical_mask(self) -> np.ndarray:
+        """One bool per column (in order): True for the discrete ones, as a model's categorical_features."""
+        return np.array([k in ("categorical", "boolean") for k in self.kinds.values()], dtype=bool)
 
     def to_dict(self) -> dict:
         return dict(self.kinds)
@@ -166,8 +173,6 @@ def align_tables(real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.DataFr
     ones too. A holdout that shares rows with the real (training) table warns: privacy metrics
     then overstate the risk of memorisation.
     """
-    import warnings
-
     for role, df in (("real", real), ("synthetic", synthetic), ("holdout", holdout)):
         if df is None:
             continue
@@ -195,9 +200,7 @@ def align_tables(real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.DataFr
             warnings.warn(f"column {c!r} is entirely missing in the synthetic table but not in the real one; "
                           "its shape metric will be 0.", DataWarning, stacklevel=2)
     if hold_c is not None:
-        key_r = pd.util.hash_pandas_object(real_c.astype(str), index=False)
-        key_h = pd.util.hash_pandas_object(hold_c.astype(str), index=False)
-        overlap = np.isin(key_h.to_numpy(), key_r.to_numpy()).mean()
+        overlap = np.isin(row_hashes(hold_c), row_hashes(real_c)).mean()
         if overlap > 0.01:
             warnings.warn(f"{overlap:.1%} of holdout rows also appear in the real (training) table; the holdout "
                           "should be records the generator never saw, or the privacy metrics are biased.",
@@ -210,8 +213,6 @@ def holdout_split(df: pd.DataFrame, fraction: float, random_state=0):
 
     The holdout is what the evaluation core needs: real records a generator never saw.
     """
-    from .._util.random import as_rng
-
     if not fraction:
         return df, None
     if not 0 < fraction < 1:
@@ -221,3 +222,52 @@ def holdout_split(df: pd.DataFrame, fraction: float, random_state=0):
     if k == 0 or k == len(df):
         raise DataError(f"a holdout of {fraction} of {len(df)} rows leaves {'no holdout' if k == 0 else 'nothing to train on'}.")
     return df.iloc[idx[k:]], df.iloc[idx[:k]]
+
+
+def as_float(s: pd.Series, datetime_unit: str = "ns") -> np.ndarray:
+    """A column as float64 with NaN for missing; datetimes as nanoseconds (or seconds, `datetime_unit="s"`)
+    since the epoch."""
+    if pd.api.types.is_datetime64_any_dtype(s):
+        v = s.astype("int64").to_numpy().astype(np.float64)
+        if datetime_unit == "s":
+            v /= 1e9
+        v[s.isna().to_numpy()] = np.nan
+        return v
+    return pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64)
+
+
+def row_hashes(df: pd.DataFrame) -> np.ndarray:
+    """A 64-bit hash per row that depends on values only: numbers as float64 (so 3 and 3.0 agree,
+    -0.0 is 0.0), everything else as text. Vectorised: no per-row Python."""
+    cols = {}
+    for c in df.columns:
+        s = df[c]
+        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+            cols[c] = s.astype("float64") + 0.0
+        else:
+            cols[c] = s.astype(str)
+    return pd.util.hash_pandas_object(pd.DataFrame(cols, index=df.index), index=False).to_numpy()
+
+
+def encode_for_model(frames: list[pd.DataFrame], schema: TableSchema) -> list[np.ndarray]:
+    """Numeric features for a classifier: numerics as float (NaN kept), categoricals as codes
+    shared across frames, datetimes as nanoseconds since the epoch."""
+    out = [[] for _ in frames]
+    for c, k in schema.kinds.items():
+        if k in ("numeric", "datetime"):
+            for i, f in enumerate(frames):
+                out[i].append(as_float(f[c]))
+        else:
+            cats = pd.Index(pd.unique(pd.concat([f[c] for f in frames]).dropna()))
+            for i, f in enumerate(frames):
+                codes = cats.get_indexer(f[c]).astype(float)
+                codes[codes < 0] = np.nan
+                out[i].append(codes)
+    return [np.column_stack(cols) if cols else np.zeros((len(f), 0)) for cols, f in zip(out, frames)]
+
+
+def subsample(df: pd.DataFrame, n: int | None, rng) -> pd.DataFrame:
+    """At most `n` rows of `df`, drawn at random without replacement, kept in their order."""
+    if n is None or len(df) <= n:
+        return df
+    return df.iloc[np.sort(rng.choice(len(df), n, replace=False))]

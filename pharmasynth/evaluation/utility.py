@@ -12,10 +12,8 @@ import pandas as pd
 
 from .._util.random import as_rng
 from ..errors import DataError, SchemaError, check_option
-from .fidelity import encode_for_model
 from .metric import MetricResult, metric
-from .report import Report
-from .tabular import TableSchema
+from .tabular import TableSchema, encode_for_model, subsample
 
 GOOD_LOSS_PERCENT = 10.0
 
@@ -26,18 +24,26 @@ def detect_task(y: pd.Series, kind: str) -> str:
     return "regression"
 
 
-def _fit_predict(task, Xtr, ytr, Xte, cat_mask, seed):
+def gradient_boosting(task: str, cat_mask: np.ndarray, seed: int, max_iter: int):
+    """The model every table metric fits: scikit-learn's histogram gradient boosting, with the
+    discrete columns (`cat_mask`) declared categorical."""
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
-    cat = cat_mask if cat_mask.any() else None
-    if task == "classification":
-        model = HistGradientBoostingClassifier(max_iter=200, categorical_features=cat, random_state=seed)
-    else:
-        model = HistGradientBoostingRegressor(max_iter=200, categorical_features=cat, random_state=seed)
+    model = HistGradientBoostingClassifier if task == "classification" else HistGradientBoostingRegressor
+    return model(max_iter=max_iter, categorical_features=cat_mask if cat_mask.any() else None, random_state=seed)
+
+
+def one_thread():
+    """Fit and predict on one OpenMP thread: faster on small tables and immune to oversubscription
+    beside torch/Dask threads."""
     from threadpoolctl import threadpool_limits
 
-    # one OpenMP thread: faster on small tables and immune to oversubscription beside torch/Dask threads
-    with threadpool_limits(1):
+    return threadpool_limits(1)
+
+
+def _fit_predict(task, Xtr, ytr, Xte, cat_mask, seed):
+    model = gradient_boosting(task, cat_mask, seed, max_iter=200)
+    with one_thread():
         model.fit(Xtr, ytr)
         if task == "classification":
             return model.predict_proba(Xte), model.classes_
@@ -68,19 +74,17 @@ def _scores(task, y_true, pred, classes, all_classes):
     return out
 
 
-def utility_report(real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.DataFrame | None, schema: TableSchema,
-                   target: str | None, *, task: str = "auto", random_state=0, n_boot: int = 300,
-                   max_train_rows: int = 100_000) -> Report:
-    rep = Report()
+def utility_metrics(real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.DataFrame | None, schema: TableSchema,
+                    target: str | None, *, task: str = "auto", random_state=0, n_boot: int = 300,
+                    max_train_rows: int = 100_000) -> list[MetricResult]:
+    """TSTR vs TRTR metric rows (skipped without a target or a holdout)."""
     if target is None:
-        rep.add(MetricResult.skipped("utility_loss", "utility", "no target column given (--target)"))
-        return rep
+        return [MetricResult.skipped("utility_loss", "utility", "no target column given (--target)")]
     if target not in schema.kinds:
         raise SchemaError(f"target column {target!r} is not in the tables (columns: {schema.columns}).")
     if holdout is None:
-        rep.add(MetricResult.skipped("utility_loss", "utility",
-                                     "no real holdout given: TSTR needs real records the generator never saw"))
-        return rep
+        return [MetricResult.skipped("utility_loss", "utility",
+                                     "no real holdout given: TSTR needs real records the generator never saw")]
     check_option("task", task, ("auto", "classification", "regression"))
     task = detect_task(real[target], schema.kinds[target]) if task == "auto" else task
     rng = as_rng(random_state)
@@ -91,17 +95,11 @@ def utility_report(real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.Data
     if not features:
         raise DataError("utility needs at least one column besides the target.")
     fschema = TableSchema({c: schema.kinds[c] for c in features})
-    parts = []
-    for df in (real, synthetic, holdout):
-        df = df[df[target].notna()]
-        if len(df) > max_train_rows:
-            df = df.iloc[np.sort(rng.choice(len(df), max_train_rows, replace=False))]
-        parts.append(df)
-    real_, syn_, hold_ = parts
+    real_, syn_, hold_ = (subsample(df[df[target].notna()], max_train_rows, rng) for df in (real, synthetic, holdout))
     if len(syn_) == 0:
         raise DataError(f"the synthetic table has no row with a value in the target column {target!r}.")
     Xr, Xs, Xh = encode_for_model([real_, syn_, hold_], fschema)
-    cat_mask = np.array([k in ("categorical", "boolean") for k in fschema.kinds.values()])
+    cat_mask = fschema.categorical_mask()
     if task == "classification":
         yr, ys, yh = (d[target].astype(str).to_numpy() for d in (real_, syn_, hold_))
         all_classes = sorted(pd.unique(np.r_[yr, ys]))
@@ -126,15 +124,16 @@ def utility_report(real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.Data
         for k in trtr:
             boots[k].append((a[k], b[k]))
     headline = "auc" if task == "classification" else "r2"
+    out = []
     for k in trtr:
         pairs = np.array(boots[k], dtype=float)
         higher = k != "mae"
         bounds = (0.0, 1.0) if k in ("auc", "balanced_accuracy") else ((-np.inf, 1.0) if k == "r2" else (0.0, np.inf))
         ci_s = tuple(np.nanquantile(pairs[:, 1], [0.025, 0.975]))
-        rep.add(metric(f"tstr_{k}", "utility", tstr[k], direction="higher" if higher else "lower", bounds=bounds,
-                       ci=ci_s, score=None,
-                       notes=f"{k} on the real holdout of a model trained on synthetic data (TRTR: {trtr[k]:.4g})",
-                       details={"trtr": trtr[k], "tstr": tstr[k]}))
+        out.append(metric(f"tstr_{k}", "utility", tstr[k], direction="higher" if higher else "lower", bounds=bounds,
+                          ci=ci_s, score=None,
+                          notes=f"{k} on the real holdout of a model trained on synthetic data (TRTR: {trtr[k]:.4g})",
+                          details={"trtr": trtr[k], "tstr": tstr[k]}))
     pairs = np.array(boots[headline], dtype=float)
     if headline == "r2":
         # R² can be negative; measure the loss against the explained variance itself
@@ -146,10 +145,10 @@ def utility_report(real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.Data
         bl = 100.0 * (pairs[:, 0] - pairs[:, 1]) / np.maximum(pairs[:, 0] - 0.5, 1e-12)
     ci = tuple(np.nanquantile(bl, [0.025, 0.975]))
     verdict = "good" if loss <= GOOD_LOSS_PERCENT else "poor"
-    rep.add(metric("utility_loss_percent", "utility", loss, direction="lower", bounds=(-np.inf, np.inf), ci=ci,
-                   score=float(np.clip(1.0 - max(loss, 0.0) / 100.0, 0.0, 1.0)),
-                   notes=(f"{task}; loss of {'AUC above chance' if headline == 'auc' else 'R²'} of train-synthetic vs "
-                          f"train-real, both tested on {n:,} real holdout rows; under 5-10 % is good ({verdict}); "
-                          "CI = paired bootstrap over holdout rows; score = 1 - loss/100"),
-                   details={"task": task, "target": target, "trtr": trtr, "tstr": tstr}))
-    return rep
+    out.append(metric("utility_loss_percent", "utility", loss, direction="lower", bounds=(-np.inf, np.inf), ci=ci,
+                      score=float(np.clip(1.0 - max(loss, 0.0) / 100.0, 0.0, 1.0)),
+                      notes=(f"{task}; loss of {'AUC above chance' if headline == 'auc' else 'R²'} of train-synthetic "
+                             f"vs train-real, both tested on {n:,} real holdout rows; under 5-10 % is good ({verdict}); "
+                             "CI = paired bootstrap over holdout rows; score = 1 - loss/100"),
+                      details={"task": task, "target": target, "trtr": trtr, "tstr": tstr}))
+    return out

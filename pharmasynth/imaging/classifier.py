@@ -9,6 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 from .._util import torch_generator
+from .._util.torchtools import init_weights
+from .._util.training import TrainingLoop
+from .._util.torchtools import isolated_init
 from ..errors import NotFittedError
 
 
@@ -32,32 +35,33 @@ class SmallCNN:
         self.balanced, self.augment, self.width, self.random_state = balanced, augment, width, random_state
 
     def fit(self, images, labels) -> "SmallCNN":
+        """Train for `epochs` epochs; initial weights, data order, flips and shifts all come from
+        one torch.Generator seeded from `random_state` (torch's global RNG is left as it was)."""
         import torch
 
         g = torch_generator(self.random_state)
-        net = _net(self.num_classes, self.width)
-        with torch.no_grad():
-            for p in net.parameters():
-                p.copy_(torch.randn(p.shape, generator=g) * (0.1 if p.ndim > 1 else 0.0))
+        with isolated_init():  # the weights are then set from `g` (init_weights)
+            net = _net(self.num_classes, self.width)
+        init_weights(net, g, scheme="normal", scale=0.1)
         x = torch.as_tensor(np.asarray(images, dtype=np.float32))
         y = torch.as_tensor(np.asarray(labels, dtype=np.int64))
         counts = torch.bincount(y, minlength=self.num_classes).float().clamp(min=1)
         weight = (counts.sum() / counts / self.num_classes) if self.balanced else None
         loss_fn = torch.nn.CrossEntropyLoss(weight=weight)
-        opt = torch.optim.Adam(net.parameters(), lr=self.lr)
-        for _ in range(self.epochs):
-            perm = torch.randperm(len(x), generator=g)
-            for i in range(0, len(x), self.batch_size):
-                idx = perm[i:i + self.batch_size]
-                xb = x[idx]
-                if self.augment:  # random horizontal flips and 1-pixel shifts
-                    flip = torch.rand(len(xb), generator=g) < 0.5
-                    xb = torch.where(flip[:, None, None, None], xb.flip(-1), xb)
-                    sh = int(torch.randint(-1, 2, (1,), generator=g))
-                    xb = torch.roll(xb, sh, dims=-2)
-                opt.zero_grad()
-                loss_fn(net(xb), y[idx]).backward()
-                opt.step()
+
+        def step(model, idx, _step):
+            xb = x[idx]
+            if self.augment:  # random horizontal flips and 1-pixel shifts
+                flip = torch.rand(len(xb), generator=g) < 0.5
+                xb = torch.where(flip[:, None, None, None], xb.flip(-1), xb)
+                sh = int(torch.randint(-1, 2, (1,), generator=g))
+                xb = torch.roll(xb, sh, dims=-2)
+            return loss_fn(model(xb), y[idx])
+
+        loop = TrainingLoop(net, torch.optim.Adam(net.parameters(), lr=self.lr), n=len(x),
+                            batch_size=self.batch_size, generator=g, epochs=self.epochs, desc="SmallCNN",
+                            progress_bar=False)
+        self.history_ = loop.run(step).history
         self.net_ = net.eval()
         return self
 

@@ -1,136 +1,60 @@
-"""Class-conditional image diffusion on MONAI's DiffusionModelUNet, with classifier-free guidance.
+"""ConditionalDiffusion: class-conditional DDPM/DDIM on MONAI's DiffusionModelUNet, with CFG and EMA.
 
 Three separate pieces, MONAI/diffusers style:
-    network          monai.networks.nets.DiffusionModelUNet with class embeddings (K classes + 1 "null")
-    noise scheduler  monai DDPMScheduler (training) and DDIMScheduler (sampling)
-    loops            `training_step` and `ddim_sample` below: short and visible, because MONAI's
-                     inferers take no class labels.
+    network          `build_network()`: monai.networks.nets.DiffusionModelUNet with K + 1 class
+                     embeddings (the last one is "no class")
+    noise scheduler  `train_scheduler()` (monai DDPMScheduler) and `sample_scheduler()` (DDIMScheduler)
+    loops            `loops.training_step` and `loops.ddim_sample`
+Training runs through the shared `TrainingLoop` (AMP scaler, EMA, checkpoints, DDP).
 
-Randomness: every draw (data order, label dropout, noise, timesteps) comes from explicit
-`torch.Generator`s seeded from `random_state`; checkpoints hold their states so that a resumed run
-ends with exactly the weights of an uninterrupted one. Under `torchrun` the same code trains with
-DDP: every rank draws the *global* batch's indices/noise/timesteps from the same generators and
-keeps its slice, so 2 ranks x B/2 compute the same averaged gradient as 1 process x B.
+Randomness: `random_state` is kept as given. `fit` takes ONE seed from it, `seed_` (an int
+random_state itself; otherwise a draw from fresh entropy or from the given Generator), and every
+draw of training derives from `seed_`: the initial weights (seed_), the torch.Generator of noise,
+timesteps and label dropout (seed_ + 1) and the data order of epoch e (a permutation from
+seed_ * 100_003 + e, so the same on every rank and wherever a run resumes). Checkpoints hold the
+generator's state, so a resumed run ends with exactly the weights of an uninterrupted one. Under
+`torchrun` every rank draws the *global* batch's noise/timesteps/dropout and keeps its slice, so
+2 ranks x B/2 compute the same averaged gradient as 1 process x B.
+Sampling: `sample(random_state=s)` starts a torch.Generator at s; `random_state=None` draws the
+seed from the model's stream `rng_` (started by `fit` and `load`; the seed is kept in
+`last_sample_seed_`, so any sample can be drawn again).
 """
 
 from __future__ import annotations
 
-import copy
-import hashlib
 import json
-import os
+import numbers
 from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
 
-from .._util import as_rng, progress as _progress, resolve_device
-from .._util.serialization import load_checkpoint, load_model, save_checkpoint, save_model
+from .._util import as_rng, resolve_device
+from .._util.deprecation import renamed_kwargs, warn_deprecated
+from .._util.random import RandomStateMixin
+from .._util.serialization import SavableMixin, load_checkpoint
+from .._util.torchtools import EMA, dist_env, hash_tensors, init_distributed
+from .._util.training import TrainingLoop
+from .._util.torchtools import isolated_init
 from ..errors import CheckpointError, DataError, NotFittedError, check_option
+from .io import check_training_arrays
+from .loops import ddim_sample, training_step
 
 SCHEDULES = ("linear_beta", "scaled_linear_beta", "cosine")
 PRECISIONS = ("auto", "no", "bf16", "fp16")
 CHECKPOINT_NAME = "checkpoint.pt"
+# the length of a run is not part of the settings a checkpoint must match: a run resumes to train longer
+_RUN_LENGTH = ("train_steps", "epochs")
 
 
-# ----------------------------------------------------------------------------------------------
-# The two loops
-# ----------------------------------------------------------------------------------------------
-def training_step(model, scheduler, images, labels, noise, timesteps, drop_mask, null_class: int,
-                  autocast_dtype=None):
-    """One denoising loss: noise the images at `timesteps`, predict, mean squared error.
-
-    Labels where `drop_mask` is True become the null class (classifier-free guidance).
-    All random inputs are passed in, so the step itself is deterministic.
-    """
-    import torch
-    import torch.nn.functional as F
-
-    labels = torch.where(drop_mask, torch.full_like(labels, null_class), labels)
-    noisy = scheduler.add_noise(original_samples=images, noise=noise, timesteps=timesteps)
-    with torch.autocast(images.device.type, dtype=autocast_dtype or torch.float32,
-                        enabled=autocast_dtype is not None):
-        pred = model(noisy, timesteps, class_labels=labels)
-    if scheduler.prediction_type == "epsilon":
-        target = noise
-    elif scheduler.prediction_type == "v_prediction":
-        target = scheduler.get_velocity(images, noise, timesteps)
-    else:  # "sample"
-        target = images
-    return F.mse_loss(pred.float(), target.float())
-
-
-def ddim_sample(model, scheduler, labels, shape, null_class: int, guidance_scale: float = 3.0,
-                num_inference_steps: int = 50, generator=None, autocast_dtype=None, progress=None):
-    """Deterministic DDIM (eta=0) with classifier-free guidance.
-
-    eps = eps_uncond + s * (eps_cond - eps_uncond), both from ONE forward pass over 2B images.
-    Returns a tensor of shape `shape` clipped to [-1, 1].
-    """
-    import torch
-
-    device = labels.device
-    x = torch.randn(shape, generator=generator, device="cpu").to(device)
-    scheduler.set_timesteps(num_inference_steps, device=device)
-    null = torch.full_like(labels, null_class)
-    guided = guidance_scale != 1.0
-    for t in _progress(scheduler.timesteps, desc="DDIM", enable=progress, leave=False):
-        x_in = torch.cat([x, x]) if guided else x
-        lab = torch.cat([labels, null]) if guided else labels
-        tt = torch.full((x_in.shape[0],), int(t), device=device, dtype=torch.long)
-        with torch.no_grad(), torch.autocast(device.type, dtype=autocast_dtype or torch.float32,
-                                             enabled=autocast_dtype is not None):
-            eps = model(x_in, tt, class_labels=lab).float()
-        if guided:
-            eps_cond, eps_uncond = eps.chunk(2)
-            eps = eps_uncond + guidance_scale * (eps_cond - eps_uncond)
-        x, _ = scheduler.step(eps, int(t), x)
-    return x.clamp(-1.0, 1.0)
-
-
-# ----------------------------------------------------------------------------------------------
-# Distributed helpers (torchrun)
-# ----------------------------------------------------------------------------------------------
-def _dist_env() -> tuple[int, int, int]:
-    """(rank, world_size, local_rank) from torchrun's environment; (0, 1, 0) outside it."""
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    if world <= 1 or "RANK" not in os.environ:
-        return 0, 1, 0
-    return int(os.environ["RANK"]), world, int(os.environ.get("LOCAL_RANK", "0"))
-
-
-def _init_distributed(device) -> bool:
-    """Start the process group when under torchrun (gloo on CPU, nccl on CUDA). True if we started it."""
-    import torch.distributed as dist
-
-    _, world, _ = _dist_env()
-    if world <= 1 or dist.is_initialized():
-        return False
-    dist.init_process_group(backend="nccl" if device.type == "cuda" else "gloo")
-    return True
-
-
-def _hash_tensors(tensors: Mapping) -> str:
-    h = hashlib.sha256()
-    for name in sorted(tensors):
-        t = tensors[name].detach().cpu().contiguous()
-        h.update(name.encode())
-        h.update(str(t.dtype).encode())
-        h.update(t.float().numpy().tobytes() if t.dtype.is_floating_point else t.numpy().tobytes())
-    return h.hexdigest()
-
-
-# ----------------------------------------------------------------------------------------------
-# The estimator
-# ----------------------------------------------------------------------------------------------
-class ConditionalDiffusion:
+class ConditionalDiffusion(RandomStateMixin, SavableMixin):
     """Class-conditional DDPM/DDIM on MONAI's `DiffusionModelUNet`, with CFG and an EMA copy.
 
     Parameters
     ----------
     image_size, in_channels : square image side and channels of the training images.
     num_classes : K; the network gets K + 1 class embeddings, the last one being "no class".
-    class_names : optional names of the K classes (so that `sample(label="lesion")` works).
+    class_names : optional names of the K classes (so that `sample(conditions="lesion")` works).
     channels, attention_levels, num_res_blocks, num_head_channels : U-Net shape (MONAI meaning).
     num_train_timesteps, schedule, prediction_type : DDPM noise schedule.
     guidance_dropout : probability that a training label is replaced by the null class.
@@ -138,9 +62,11 @@ class ConditionalDiffusion:
         sampling; step t uses min(ema_decay, (1 + t) / (10 + t)) so short runs are not dominated
         by the initial weights.
     lr, batch_size : AdamW learning rate and GLOBAL batch size (split across DDP ranks).
+    train_steps, epochs : the length of training, in optimizer steps or in passes over the data
+        (at most one; one epoch when neither is given). An epoch is N // batch_size steps.
     mixed_precision : "auto" (bf16/fp16 on CUDA, float32 on CPU), "no", "bf16" or "fp16".
-    device : "cpu", "cuda", "auto", ... (resolved in `fit`).
-    random_state : int seed for initial weights, data order, label dropout, noise and timesteps.
+    device : "cpu", "cuda", "auto", ... (resolved in `fit` and `load`).
+    random_state : int seed, numpy Generator, or None for fresh entropy (see the module docstring).
     """
 
     def __init__(self, image_size: int = 32, num_classes: int = 2, class_names: Sequence[str] | None = None,
@@ -149,8 +75,8 @@ class ConditionalDiffusion:
                  num_head_channels: int = 32, num_train_timesteps: int = 1000,
                  schedule: str = "linear_beta", prediction_type: str = "epsilon",
                  guidance_dropout: float = 0.1, ema_decay: float = 0.999, lr: float = 2e-4,
-                 batch_size: int = 32, mixed_precision: str = "auto", device: str = "cpu",
-                 random_state: int | None = 0):
+                 batch_size: int = 32, train_steps: int | None = None, epochs: int | None = None,
+                 mixed_precision: str = "auto", device: str = "cpu", random_state=0):
         self.image_size = image_size
         self.num_classes = num_classes
         self.class_names = class_names
@@ -166,23 +92,13 @@ class ConditionalDiffusion:
         self.ema_decay = ema_decay
         self.lr = lr
         self.batch_size = batch_size
+        self.train_steps = train_steps
+        self.epochs = epochs
         self.mixed_precision = mixed_precision
         self.device = device
         self.random_state = random_state
 
     # ---- configuration -----------------------------------------------------------------------
-    _PARAMS = ("image_size", "num_classes", "class_names", "in_channels", "channels", "attention_levels",
-               "num_res_blocks", "num_head_channels", "num_train_timesteps", "schedule", "prediction_type",
-               "guidance_dropout", "ema_decay", "lr", "batch_size", "mixed_precision", "device",
-               "random_state")
-
-    def get_params(self) -> dict:
-        out = {}
-        for k in self._PARAMS:
-            v = getattr(self, k)
-            out[k] = list(v) if isinstance(v, tuple) else v
-        return out
-
     def _check_params(self) -> None:
         check_option("schedule", self.schedule, SCHEDULES)
         check_option("prediction_type", self.prediction_type, ("epsilon", "v_prediction", "sample"))
@@ -204,43 +120,55 @@ class ConditionalDiffusion:
             raise ValueError(f"ema_decay={self.ema_decay} must be in [0, 1).")
         if int(self.batch_size) < 1:
             raise ValueError(f"batch_size={self.batch_size} must be positive.")
+        if self.train_steps is not None and self.epochs is not None:
+            raise ValueError(f"give train_steps={self.train_steps} or epochs={self.epochs}, not both.")
+        for name in _RUN_LENGTH:
+            if getattr(self, name) is not None and int(getattr(self, name)) < 0:
+                raise ValueError(f"{name}={getattr(self, name)} must be >= 0.")
 
-    def _seed(self) -> int:
-        return 0 if self.random_state is None else int(self.random_state)
+    def _draw_seed(self) -> int:
+        """The seed of a run: an int random_state itself, else one draw from its stream."""
+        if isinstance(self.random_state, numbers.Integral):
+            return int(self.random_state)
+        return int(as_rng(self.random_state).integers(2**31))
 
-    def _build_network(self):
-        """The U-Net, initialised from `random_state` without touching the caller's global RNG."""
-        import torch
+    def build_network(self, seed: int | None = None):
+        """The untrained U-Net of these settings, its weights drawn from `seed` (default: `seed_`
+        once fitted, else the seed `fit` would take). torch's global RNG is left as it was."""
         from monai.networks.nets import DiffusionModelUNet
 
+        if seed is None:
+            seed = getattr(self, "seed_", None)
+        seed = self._draw_seed() if seed is None else int(seed)
         # GroupNorm right after the time/class embedding is added as a per-channel bias: with one
         # channel per group that bias is normalised away (the class would be ignored), so keep
         # at least 4 channels per group.
         groups = min(32, max(1, min(self.channels) // 4))
         while any(c % groups for c in self.channels):
             groups -= 1
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(self._seed())  # restored on exit: global state is left as it was
-            net = DiffusionModelUNet(
+        with isolated_init(seed):  # MONAI initialises from torch's global RNG: a seeded fork of it
+            return DiffusionModelUNet(
                 spatial_dims=2, in_channels=self.in_channels, out_channels=self.in_channels,
                 channels=tuple(self.channels), attention_levels=tuple(self.attention_levels),
                 num_res_blocks=self.num_res_blocks, num_head_channels=self.num_head_channels,
                 norm_num_groups=groups, num_class_embeds=self.num_classes + 1)
-        return net
 
-    def _train_scheduler(self):
+    def train_scheduler(self):
+        """The DDPM noise scheduler of training (`loops.training_step`)."""
         from monai.networks.schedulers import DDPMScheduler
 
         return DDPMScheduler(num_train_timesteps=self.num_train_timesteps, schedule=self.schedule,
                              prediction_type=self.prediction_type)
 
-    def _sample_scheduler(self):
+    def sample_scheduler(self):
+        """The DDIM noise scheduler of sampling (`loops.ddim_sample`)."""
         from monai.networks.schedulers import DDIMScheduler
 
         return DDIMScheduler(num_train_timesteps=self.num_train_timesteps, schedule=self.schedule,
                              prediction_type=self.prediction_type)
 
-    def _autocast_dtype(self, device):
+    def autocast_dtype(self, device):
+        """The autocast dtype of `mixed_precision` on `device` (a torch.device); None = float32."""
         import torch
 
         if device.type != "cuda" or self.mixed_precision == "no":
@@ -251,183 +179,133 @@ class ConditionalDiffusion:
             return torch.bfloat16
         return torch.float16
 
-    # ---- input checks ------------------------------------------------------------------------
-    def _check_data(self, images, labels):
-        if labels is None and hasattr(images, "images") and hasattr(images, "labels"):
-            if self.class_names is None and getattr(images, "class_names", None) is not None:
-                self.class_names = list(images.class_names)
-            images, labels = images.images, images.labels
-        if labels is None:
-            raise DataError("fit(images, labels): labels are missing (or pass an ImageFolder).")
-        images = np.asarray(images)
-        labels = np.asarray(labels)
-        expected = f"(N, {self.in_channels}, {self.image_size}, {self.image_size})"
-        if images.ndim != 4 or images.shape[1:] != (self.in_channels, self.image_size, self.image_size):
-            raise DataError(f"images have shape {images.shape}; expected {expected} "
-                            "(set image_size/in_channels to match, or resize the images).")
-        if not np.issubdtype(images.dtype, np.floating):
-            raise DataError(f"images have dtype {images.dtype}; expected floats scaled to [-1, 1].")
-        if not np.isfinite(images).all():
-            raise DataError("images contain NaN or infinite values.")
-        lo, hi = float(images.min()), float(images.max())
-        if lo < -1.0 - 1e-4 or hi > 1.0 + 1e-4:
-            raise DataError(f"image values span [{lo:.3g}, {hi:.3g}]; expected [-1, 1] "
-                            "(scale intensities first, e.g. x / 127.5 - 1 for 8-bit images).")
-        if labels.shape != (images.shape[0],):
-            raise DataError(f"labels have shape {labels.shape}; expected ({images.shape[0]},), one per image.")
-        if not np.issubdtype(labels.dtype, np.integer):
-            if np.issubdtype(labels.dtype, np.floating) and np.all(labels == np.round(labels)):
-                labels = labels.astype(np.int64)
-            else:
-                raise DataError(f"labels have dtype {labels.dtype}; expected integers 0..{self.num_classes - 1}.")
-        bad = (labels < 0) | (labels >= self.num_classes)
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise DataError(f"label {int(labels[i])} at index {i} is outside 0..{self.num_classes - 1} "
-                            f"(num_classes={self.num_classes}).")
-        if images.shape[0] == 0:
-            raise DataError("no images to train on.")
-        return images.astype(np.float32, copy=False), labels.astype(np.int64)
-
-    def _label_index(self, label) -> int:
-        if isinstance(label, (str, np.str_)):
+    def _class_index(self, conditions) -> int:
+        """The class index of `conditions` (a class index or name)."""
+        if isinstance(conditions, (str, np.str_)):
             names = list(self.class_names or [])
-            if label not in names:
+            if conditions not in names:
                 known = ", ".join(map(repr, names)) if names else "none (the model has no class_names)"
-                raise DataError(f"unknown class {label!r}; known classes: {known}.")
-            return names.index(label)
-        if isinstance(label, (bool, np.bool_)) or not isinstance(label, (int, np.integer)):
-            raise DataError(f"label must be a class index or name, not {label!r}.")
-        if not 0 <= int(label) < self.num_classes:
+                raise DataError(f"unknown class {conditions!r}; known classes: {known}.")
+            return names.index(conditions)
+        if isinstance(conditions, (bool, np.bool_)) or not isinstance(conditions, (int, np.integer)):
+            raise DataError(f"conditions must be a class index or name, not {conditions!r}.")
+        if not 0 <= int(conditions) < self.num_classes:
             names = f" ({', '.join(self.class_names)})" if self.class_names else ""
-            raise DataError(f"class index {int(label)} is outside 0..{self.num_classes - 1}{names}.")
-        return int(label)
+            raise DataError(f"class index {int(conditions)} is outside 0..{self.num_classes - 1}{names}.")
+        return int(conditions)
 
     # ---- training ----------------------------------------------------------------------------
     def fit(self, images, labels=None, steps: int | None = None, epochs: int | None = None,
             checkpoint_dir=None, checkpoint_every: int = 500, resume: bool = True,
             progress: bool | None = None) -> "ConditionalDiffusion":
-        """Train on `images` (float (N, C, H, W) in [-1, 1]) and integer `labels` 0..K-1.
+        """Train on `images` (float (N, C, H, W) in [-1, 1]) and integer `labels` 0..K-1 (or an ImageFolder).
 
-        Give `steps` (optimizer steps) or `epochs` (passes over the data; default 1 if neither).
+        The length is the `train_steps` / `epochs` setting (`steps` / `epochs` here are deprecated).
         With `checkpoint_dir`, a checkpoint is written every `checkpoint_every` steps and at the end;
         `resume=True` continues from one found there (the result is identical to an uninterrupted run).
         Under `torchrun`, trains with DDP; `batch_size` is the global batch.
         """
         import torch
-        from torch.nn.parallel import DistributedDataParallel as DDP
 
+        if steps is not None or epochs is not None:
+            warn_deprecated("ConditionalDiffusion.fit(steps=..., epochs=...)",
+                            "ConditionalDiffusion(train_steps=..., epochs=...)")
+            length = {"steps": steps} if steps is not None else {"epochs": epochs}
+        else:
+            length = ({"steps": self.train_steps} if self.train_steps is not None
+                      else {"epochs": 1 if self.epochs is None else self.epochs})
         self._check_params()
-        x_np, y_np = self._check_data(images, labels)
+        names = getattr(images, "class_names", None)  # an ImageFolder names its classes
+        if labels is None and self.class_names is None and names is not None:
+            self.class_names = list(names)
+        x_np, y_np = check_training_arrays(images, labels, self.in_channels, self.image_size, self.num_classes)
         n = x_np.shape[0]
         device = resolve_device(self.device)
-        rank, world, local_rank = _dist_env()
+        rank, world, local_rank = dist_env()
         if world > 1 and device.type == "cuda":
             device = torch.device("cuda", local_rank)
-        started_pg = _init_distributed(device)
         batch = min(int(self.batch_size), n)
         if batch % world:
             raise ValueError(f"batch_size={batch} must be divisible by the number of DDP ranks ({world}).")
-        local = batch // world
-        steps_per_epoch = n // batch
-        if steps is None:
-            steps = (1 if epochs is None else int(epochs)) * steps_per_epoch
-        steps = int(steps)
+        ckpt = Path(checkpoint_dir) / CHECKPOINT_NAME if checkpoint_dir is not None else None
+        state = self._read_checkpoint(ckpt) if ckpt is not None and resume and ckpt.is_file() else None
+        started_pg = init_distributed(device)
+        self.seed_ = self._run_seed(state, world, device)
 
-        net = self._build_network().to(device)
+        net = self.build_network(self.seed_).to(device)
         if device.type == "cuda":
             net = net.to(memory_format=torch.channels_last)
-        ema = copy.deepcopy(net).requires_grad_(False)
-        opt = torch.optim.AdamW(net.parameters(), lr=self.lr)
-        amp = self._autocast_dtype(device)
-        scaler = torch.amp.GradScaler(device.type, enabled=amp == torch.float16)
-        sched = self._train_scheduler()
+        amp = self.autocast_dtype(device)
+        sched = self.train_scheduler()
         sched.alphas_cumprod = sched.alphas_cumprod.to(device)
-        # one generator for everything random in training; data order from (seed, epoch)
-        gen = torch.Generator().manual_seed(self._seed() + 1)
-        rng = as_rng(self._seed() + 2)  # numpy stream, saved for completeness
-        step, history = 0, []
+        gen = torch.Generator().manual_seed(self.seed_ + 1)  # noise, timesteps and label dropout
+        x_all, y_all = torch.from_numpy(x_np), torch.from_numpy(y_np)
+        mine = slice(rank * (batch // world), (rank + 1) * (batch // world))
 
-        ckpt = Path(checkpoint_dir) / CHECKPOINT_NAME if checkpoint_dir is not None else None
-        config_json = json.dumps(self.get_params(), sort_keys=True, default=str)
-        if ckpt is not None and resume and ckpt.is_file():
-            state = load_checkpoint(ckpt, map_location=device)
-            if state.get("config") != config_json:
-                raise CheckpointError(f"{ckpt}: written by a model with other settings; use another "
-                                      "checkpoint_dir or resume=False.")
-            net.load_state_dict(state["model"])
-            ema.load_state_dict(state["ema"])
-            opt.load_state_dict(state["optimizer"])
-            scaler.load_state_dict(state["scaler"])
-            gen.set_state(state["torch_generator"])
-            rng.bit_generator.state = json.loads(state["numpy_rng"])
-            step, history = int(state["step"]), list(state["loss_history"])
-
-        def write_checkpoint():
-            if ckpt is None:
-                return
-            if rank == 0:
-                save_checkpoint(ckpt, {
-                    "model": net.state_dict(), "ema": ema.state_dict(), "optimizer": opt.state_dict(),
-                    "scaler": scaler.state_dict(), "step": step, "torch_generator": gen.get_state(),
-                    "numpy_rng": json.dumps(rng.bit_generator.state), "loss_history": history,
-                    "config": config_json})
-            if world > 1:
-                torch.distributed.barrier()
-
-        model = DDP(net) if world > 1 else net
-        x_all = torch.from_numpy(x_np)
-        y_all = torch.from_numpy(y_np)
-        perm_epoch, perm = -1, None
-        net.train()
-        bar = _progress(total=steps, initial=step, desc="train", enable=progress if rank == 0 else False)
-        while step < steps:
-            epoch, pos = divmod(step, steps_per_epoch)
-            if epoch != perm_epoch:  # the same permutation on every rank, independent of resume point
-                perm = torch.randperm(n, generator=torch.Generator().manual_seed(self._seed() * 100_003 + epoch))
-                perm_epoch = epoch
-            idx = perm[pos * batch:(pos + 1) * batch]
+        def step(model, idx, _step):
             # the GLOBAL batch's random draws, on every rank, then this rank's slice
             noise = torch.randn((batch, *x_np.shape[1:]), generator=gen)
             t = torch.randint(0, self.num_train_timesteps, (batch,), generator=gen)
             drop = torch.rand(batch, generator=gen) < self.guidance_dropout
-            sl = slice(rank * local, (rank + 1) * local)
-            xb = x_all[idx[sl]].to(device, non_blocking=True)
+            xb = x_all[idx[mine]].to(device, non_blocking=True)
             if device.type == "cuda":
                 xb = xb.contiguous(memory_format=torch.channels_last)
-            loss = training_step(model, sched, xb, y_all[idx[sl]].to(device), noise[sl].to(device),
-                                 t[sl].to(device), drop[sl].to(device), self.num_classes, amp)
-            opt.zero_grad(set_to_none=True)
-            scaler.scale(loss).backward()
-            scaler.step(opt)
-            scaler.update()
-            # EMA warm-up (as diffusers' EMAModel): a fixed 0.999 decay would leave a 400-step CPU
-            # run's EMA two-thirds random initial weights (0.999**400 = 0.67) and sample noise.
-            decay = min(self.ema_decay, (1 + step) / (10 + step))
-            with torch.no_grad():
-                for pe, p in zip(ema.parameters(), net.parameters()):
-                    pe.lerp_(p, 1.0 - decay)
-                for be, b in zip(ema.buffers(), net.buffers()):
-                    be.copy_(b)
-            step += 1
-            history.append(float(loss.detach()))
-            bar.update(1)
-            if ckpt is not None and step % int(checkpoint_every) == 0:
-                write_checkpoint()
-        bar.close()
-        if ckpt is not None:
-            write_checkpoint()
-        if started_pg:
-            torch.distributed.destroy_process_group()
+            return training_step(model, sched, xb, y_all[idx[mine]].to(device), noise[mine].to(device),
+                                 t[mine].to(device), drop[mine].to(device), self.num_classes, amp)
 
+        def order(epoch):  # the same permutation on every rank, independent of the resume point
+            return torch.randperm(n, generator=torch.Generator().manual_seed(self.seed_ * 100_003 + epoch))
+
+        ema = EMA(net, self.ema_decay)
+        loop = TrainingLoop(net, torch.optim.AdamW(net.parameters(), lr=self.lr), n=n, batch_size=batch,
+                            generator=gen, order=order, drop_last=True, ema=ema,
+                            scaler=torch.amp.GradScaler(device.type, enabled=amp == torch.float16),
+                            checkpoint_path=ckpt, checkpoint_every=int(checkpoint_every),
+                            checkpoint_extra={"config": self._config_json(), "seed": self.seed_},
+                            keep_step_losses=True, rank=rank, world=world, desc="train",
+                            progress_bar=progress, **length)
+        try:
+            result = loop.run(step, resume_from=state)
+        finally:
+            if started_pg:
+                torch.distributed.destroy_process_group()
         self.device_ = device
         self.network_ = net.eval()
-        self.ema_network_ = ema.eval()
-        self.n_steps_ = step
-        self.loss_history_ = history
-        self.model_hash_ = _hash_tensors(ema.state_dict())
-        self._sample_count = 0
+        self.ema_network_ = ema.net.eval()
+        self.n_steps_ = result.step
+        self.loss_history_ = result.step_losses
+        self.model_hash_ = hash_tensors(self.ema_network_.state_dict())
+        self._start_sampling()
         return self
+
+    def _run_seed(self, state, world: int, device) -> int:
+        """`seed_` of this run: the checkpoint's when resuming, else a new one; under DDP rank 0's."""
+        import torch
+        import torch.distributed as dist
+
+        seed = int(state["seed"]) if state is not None else self._draw_seed()
+        if world > 1:  # without an int random_state every process would draw its own seed
+            shared = torch.tensor([seed], dtype=torch.long, device=device if device.type == "cuda" else "cpu")
+            dist.broadcast(shared, src=0)
+            seed = int(shared.item())
+        return seed
+
+    def _config_json(self) -> str:
+        """The settings a checkpoint must have been written with to be resumed."""
+        params = {k: v for k, v in self._saved_params().items() if k not in _RUN_LENGTH}
+        return json.dumps(params, sort_keys=True, default=str)
+
+    def _read_checkpoint(self, ckpt: Path) -> dict:
+        # read to the CPU: the loop loads every part onto the device of its network
+        state = load_checkpoint(ckpt)
+        if state.get("config") != self._config_json():
+            raise CheckpointError(f"{ckpt}: written by a model with other settings; use another "
+                                  "checkpoint_dir or resume=False.")
+        missing = [k for k in ("model", "ema", "optimizer", "generator", "step", "seed") if k not in state]
+        if missing:
+            raise CheckpointError(f"{ckpt}: not a checkpoint of this version of ConditionalDiffusion "
+                                  f"(no {', '.join(missing)}); use another checkpoint_dir or resume=False.")
+        return state
 
     # ---- sampling ----------------------------------------------------------------------------
     def _check_fitted(self):
@@ -435,32 +313,38 @@ class ConditionalDiffusion:
             raise NotFittedError("ConditionalDiffusion is not fitted: call fit(images, labels) or "
                                  "ConditionalDiffusion.load(path) first.")
 
-    def sample(self, n: int, label=0, guidance_scale: float = 3.0, num_inference_steps: int = 50,
-               batch_size: int = 64, random_state: int | None = None,
-               progress: bool | None = None) -> np.ndarray:
-        """`n` images of class `label` (index or name) as float32 (n, C, H, W) in [-1, 1].
+    def _start_sampling(self) -> None:
+        """The stream of `sample(random_state=None)` starts from `seed_`, for a fitted and a loaded model alike."""
+        self.rng_ = np.random.default_rng([self.seed_, 0])
+
+    @renamed_kwargs(label="conditions")
+    def sample(self, n: int, conditions=0, guidance_scale: float = 3.0, num_inference_steps: int = 50,
+               batch_size: int = 64, random_state=None, progress: bool | None = None) -> np.ndarray:
+        """`n` images of the class `conditions` (index or name) as float32 (n, C, H, W) in [-1, 1].
 
         Deterministic DDIM with `num_inference_steps` steps, CFG scale `guidance_scale` (1 = plain
-        conditional). The same `random_state` gives the same images; None draws a fresh seed from the
-        model's stream (it is kept in `last_sample_seed_`).
+        conditional). An int `random_state` gives the same images every time; None continues the
+        model's stream `rng_`, a numpy Generator draws from that one. The seed of the torch
+        generator used is kept in `last_sample_seed_`.
         """
         import torch
 
         self._check_fitted()
-        k = self._label_index(label)
+        k = self._class_index(conditions)
         n = int(n)
         if n < 0:
             raise ValueError(f"n={n} must be >= 0.")
         if not 1 <= int(num_inference_steps) <= self.num_train_timesteps:
             raise ValueError(f"num_inference_steps={num_inference_steps} must be in 1..{self.num_train_timesteps}.")
-        if random_state is None:
-            random_state = int(np.random.default_rng([self._seed(), self._sample_count]).integers(2**31))
-            self._sample_count += 1
-        self.last_sample_seed_ = int(random_state)
-        gen = torch.Generator().manual_seed(int(random_state))
+        if isinstance(random_state, numbers.Integral):
+            seed = int(random_state)
+        else:
+            seed = int(self._sampling_rng(random_state).integers(2**31))
+        self.last_sample_seed_ = seed
+        gen = torch.Generator().manual_seed(seed)
         device = self.device_
-        sched = self._sample_scheduler()
-        amp = self._autocast_dtype(device)
+        sched = self.sample_scheduler()
+        amp = self.autocast_dtype(device)
         shape = (self.in_channels, self.image_size, self.image_size)
         out = []
         for start in range(0, n, int(batch_size)):
@@ -472,54 +356,41 @@ class ConditionalDiffusion:
         return np.concatenate(out) if out else np.zeros((0, *shape), np.float32)
 
     def sample_per_class(self, counts: Mapping, **kwargs) -> tuple[np.ndarray, np.ndarray]:
-        """Sample `{label: count}`; returns `(images, labels)` with integer class indices.
+        """Sample `{class: count}` (classes by index or name); returns `(images, labels)` with class indices.
 
-        With `random_state=s`, class number j (in the order given) uses seed s + j.
+        With an int `random_state=s`, class number j (in the order given) uses seed s + j; otherwise
+        every class draws from the given Generator or (None) the model's stream. Other keywords go to `sample`.
         """
-        seed = kwargs.pop("random_state", None)
+        random_state = kwargs.pop("random_state", None)
         xs, ys = [], []
-        for j, (label, count) in enumerate(counts.items()):
-            k = self._label_index(label)
-            x = self.sample(int(count), label=k, random_state=None if seed is None else int(seed) + j, **kwargs)
+        for j, (cls, count) in enumerate(counts.items()):
+            k = self._class_index(cls)
+            rs = random_state + j if isinstance(random_state, numbers.Integral) else random_state
+            x = self.sample(int(count), k, random_state=rs, **kwargs)
             xs.append(x)
             ys.append(np.full(len(x), k, dtype=np.int64))
         shape = (0, self.in_channels, self.image_size, self.image_size)
         return (np.concatenate(xs) if xs else np.zeros(shape, np.float32),
                 np.concatenate(ys) if ys else np.zeros(0, np.int64))
 
-    # ---- persistence -------------------------------------------------------------------------
-    def save(self, path) -> Path:
-        """Write a JSON config and the EMA weights (safetensors) to the folder `path`."""
-        self._check_fitted()
-        config = {"class": "ConditionalDiffusion", "params": self.get_params(), "n_steps": self.n_steps_,
-                  "model_hash": self.model_hash_}
-        return save_model(path, config, self.ema_network_.state_dict())
+    # ---- files (SavableMixin's save/load: a JSON config and the EMA weights) -----------------
+    def _state(self):
+        extras = {"n_steps": self.n_steps_, "model_hash": self.model_hash_, "seed": self.seed_}
+        return extras, self.ema_network_.state_dict()
 
-    @classmethod
-    def load(cls, path, device: str | None = None) -> "ConditionalDiffusion":
-        """Read a model written by `save`; checks the weights against the stored hash."""
-        config, tensors = load_model(path, expected_class="ConditionalDiffusion")
-        params = dict(config["params"])
-        if device is not None:
-            params["device"] = device
-        for k in ("channels", "attention_levels", "class_names"):
-            if isinstance(params.get(k), list):
-                params[k] = tuple(params[k]) if k != "class_names" else list(params[k])
-        self = cls(**params)
-        if _hash_tensors(tensors) != config.get("model_hash"):
-            raise CheckpointError(f"{path}: weights do not match the stored model_hash (file altered?).")
-        net = self._build_network()
-        try:
-            net.load_state_dict(tensors)
-        except RuntimeError as exc:
-            raise CheckpointError(f"{path}: weights do not fit the configured network ({exc}).") from exc
+    def _restore(self, config, tensors):
+        if hash_tensors(tensors) != config.get("model_hash"):
+            raise CheckpointError("the weights do not match the stored model_hash (file altered?).")
+        self.channels, self.attention_levels = tuple(self.channels), tuple(self.attention_levels)
+        # files written before seed_ was saved: the seed their sampling stream started from
+        self.seed_ = int(config.get("seed", self.random_state or 0))
+        net = self.build_network(self.seed_)
+        net.load_state_dict(tensors)
         self.device_ = resolve_device(self.device)
         self.network_ = self.ema_network_ = net.to(self.device_).eval()
         self.n_steps_ = int(config.get("n_steps", 0))
         self.loss_history_ = []
         self.model_hash_ = config["model_hash"]
-        self._sample_count = 0
-        return self
 
     def __repr__(self) -> str:
         return (f"ConditionalDiffusion(image_size={self.image_size}, num_classes={self.num_classes}, "

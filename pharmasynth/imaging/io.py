@@ -6,6 +6,7 @@ Every image ends up as float32 (1, size, size) scaled to [-1, 1]:
     other (PNG/NPY without a modality) -> min-max to [-1, 1]
 A 3D NIfTI volume becomes a stack of axial slices; the slice index is kept in `sources`.
 Nothing is unpickled: NPY files are read with allow_pickle=False.
+`check_training_arrays` checks images and labels given as arrays (shape, range, classes) before training.
 """
 
 from __future__ import annotations
@@ -129,6 +130,55 @@ def load_image_file(path, size: int, modality: str = "auto", ct_window: str = "s
     mod = guessed if modality == "auto" else modality
     out = np.stack([resize(scale_intensity(f, mod, ct_window), size) for f in frames])[:, None]
     return np.clip(out, -1.0, 1.0).astype(np.float32), idx
+
+
+def labelled_arrays(data) -> tuple[np.ndarray, np.ndarray, list]:
+    """`(images as float32, labels, class_names)` of an ImageFolder-like object or such a triple."""
+    if hasattr(data, "images"):
+        return np.asarray(data.images, np.float32), np.asarray(data.labels), list(data.class_names)
+    x, y, names = data
+    return np.asarray(x, np.float32), np.asarray(y), list(names)
+
+
+def check_training_arrays(images, labels, in_channels: int, image_size: int,
+                          num_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Training images (float32 (N, C, S, S) in [-1, 1]) and labels (int64 0..K-1), checked.
+
+    `labels=None` takes both from an ImageFolder-like `images`. Every error says what to change.
+    """
+    if labels is None and hasattr(images, "images") and hasattr(images, "labels"):
+        images, labels = images.images, images.labels
+    if labels is None:
+        raise DataError("fit(images, labels): labels are missing (or pass an ImageFolder).")
+    images = np.asarray(images)
+    labels = np.asarray(labels)
+    expected = f"(N, {in_channels}, {image_size}, {image_size})"
+    if images.ndim != 4 or images.shape[1:] != (in_channels, image_size, image_size):
+        raise DataError(f"images have shape {images.shape}; expected {expected} "
+                        "(set image_size/in_channels to match, or resize the images).")
+    if not np.issubdtype(images.dtype, np.floating):
+        raise DataError(f"images have dtype {images.dtype}; expected floats scaled to [-1, 1].")
+    if not np.isfinite(images).all():
+        raise DataError("images contain NaN or infinite values.")
+    lo, hi = float(images.min()), float(images.max())
+    if lo < -1.0 - 1e-4 or hi > 1.0 + 1e-4:
+        raise DataError(f"image values span [{lo:.3g}, {hi:.3g}]; expected [-1, 1] "
+                        "(scale intensities first, e.g. x / 127.5 - 1 for 8-bit images).")
+    if labels.shape != (images.shape[0],):
+        raise DataError(f"labels have shape {labels.shape}; expected ({images.shape[0]},), one per image.")
+    if not np.issubdtype(labels.dtype, np.integer):
+        if np.issubdtype(labels.dtype, np.floating) and np.all(labels == np.round(labels)):
+            labels = labels.astype(np.int64)
+        else:
+            raise DataError(f"labels have dtype {labels.dtype}; expected integers 0..{num_classes - 1}.")
+    bad = (labels < 0) | (labels >= num_classes)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise DataError(f"label {int(labels[i])} at index {i} is outside 0..{num_classes - 1} "
+                        f"(num_classes={num_classes}).")
+    if images.shape[0] == 0:
+        raise DataError("no images to train on.")
+    return images.astype(np.float32, copy=False), labels.astype(np.int64)
 
 
 class _Dataset:

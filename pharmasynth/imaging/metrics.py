@@ -41,7 +41,8 @@ def ms_ssim_pairs(a, b, kernel_size: int = 3) -> np.ndarray:
 
     a, b = _to_unit(a), _to_unit(b)
     k, weights = ms_ssim_settings(a.shape[-1], kernel_size)
-    m = MultiScaleSSIMMetric(spatial_dims=2, data_range=1.0, kernel_size=k, kernel_sigma=0.5, weights=weights, reduction="none")
+    m = MultiScaleSSIMMetric(spatial_dims=2, data_range=1.0, kernel_size=k, kernel_sigma=0.5, weights=weights,
+                             reduction="none")
     return m(a, b).numpy().reshape(-1)
 
 
@@ -95,14 +96,14 @@ def image_metrics(real, synthetic, training=None, feature_fn=None, extractor_nam
         v = ms_ssim_pairs(synthetic[i[keep]], synthetic[j[keep]])
         k, w = ms_ssim_settings(synthetic.shape[-1])
         return metric("ms_ssim_between_synthetic", "fidelity", float(np.mean(v)), direction="lower",
-                      details={"kernel_size": k, "weights": list(w), "pairs": int(keep.sum()),
-                               "note": "lower = more diverse"})
+                      bounds=(0.0, 1.0), details={"kernel_size": k, "weights": list(w),
+                                                  "pairs": int(keep.sum()), "note": "lower = more diverse"})
     rows += guarded("ms_ssim_between_synthetic", "fidelity", _div)
     if training is not None:
         def _mem():
             best, _ = nearest_ssim(synthetic, training)
             frac = float(np.mean(best >= copy_threshold))
-            return metric("near_copy_fraction", "privacy", frac, direction="lower",
+            return metric("near_copy_fraction", "privacy", frac, direction="lower", bounds=(0.0, 1.0),
                           details={"threshold_ssim": copy_threshold, "median_nearest_ssim": float(np.median(best)),
                                    "n_flagged": int((best >= copy_threshold).sum())})
         rows += guarded("near_copy_fraction", "privacy", _mem)

@@ -1,21 +1,20 @@
-"""HTML/JSON report of an augmentation run through the evaluation core's Report."""
+"""Reports through the evaluation core's Report: an augmentation run, and synthetic vs real images."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from .._util.figures import new_figure
 from ..evaluation.metric import metric
 from ..evaluation.report import Report
+from .classifier import SmallCNN
+from .io import labelled_arrays
+from .metrics import image_metrics
 
 
 def _grid_figure(real_x, real_y, synth, names, rare, n=6):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     rows = [(c, real_x[real_y == i][:n]) for i, c in enumerate(names)] + [(f"{rare} (synthetic)", synth[:n])]
-    fig, axes = plt.subplots(len(rows), n, figsize=(n * 1.1, len(rows) * 1.2), squeeze=False)
+    fig, axes = new_figure(len(rows), n, figsize=(n * 1.1, len(rows) * 1.2), squeeze=False)
     for r, (title, imgs) in enumerate(rows):
         for j in range(n):
             ax = axes[r, j]
@@ -27,12 +26,7 @@ def _grid_figure(real_x, real_y, synth, names, rare, n=6):
 
 
 def _recall_figure(result):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 3))
+    fig, ax = new_figure(figsize=(6, 3))
     names = result.class_names
     for off, arm in ((-0.18, "real_only"), (0.18, "real_plus_synthetic")):
         d = getattr(result, arm)["per_class_recall"]
@@ -53,14 +47,33 @@ def augmentation_report(result, real_x=None, real_y=None, extra_metrics=()) -> R
     for arm in ("real_only", "real_plus_synthetic"):
         d = getattr(result, arm)
         r = d["per_class_recall"][result.rare]
-        rows.append(metric(f"{result.rare}_recall_{arm}", "utility", r["value"], ci=(r["ci_low"], r["ci_high"])))
+        rows.append(metric(f"{result.rare}_recall_{arm}", "utility", r["value"], direction="higher",
+                           bounds=(0.0, 1.0), ci=(r["ci_low"], r["ci_high"])))
         b = d["balanced_accuracy"]
-        rows.append(metric(f"balanced_accuracy_{arm}", "utility", b["value"], ci=(b["ci_low"], b["ci_high"])))
+        rows.append(metric(f"balanced_accuracy_{arm}", "utility", b["value"], direction="higher",
+                           bounds=(0.0, 1.0), ci=(b["ci_low"], b["ci_high"])))
     rep = Report(rows + list(extra_metrics), title="pharmasynth imaging: rare-class augmentation",
                  meta={"rare_class": result.rare, "filter_counts": result.filter_counts, **result.settings})
     if real_x is not None and result.synthetic is not None:
-        rep.add_figure("real vs synthetic images per class", _grid_figure(real_x, real_y, result.synthetic,
-                       result.class_names, result.rare), caption="top rows: real training images; last row: kept synthetic samples")
+        grid = _grid_figure(real_x, real_y, result.synthetic, result.class_names, result.rare)
+        rep.add_figure("real vs synthetic images per class", grid,
+                       caption="top rows: real training images; last row: kept synthetic samples")
     rep.add_figure("per-class recall on real held-out images", _recall_figure(result),
                    caption="mean over seeds; 95% pooled bootstrap CI")
     return rep
+
+
+def image_report(real, synthetic, real_name: str = "the real images", random_state=0) -> Report:
+    """FID, MS-SSIM diversity and near-copies of `synthetic` images against a labelled `real` set.
+
+    `real`: an ImageFolder-like object or (images, labels, class_names); `synthetic`: images or an
+    ImageFolder-like object. FID uses the penultimate layer of a `SmallCNN` trained on `real` (offline,
+    nothing downloaded); near-copies are searched among the real images; `random_state` seeds both.
+    """
+    x, y, names = labelled_arrays(real)
+    synth = np.asarray(getattr(synthetic, "images", synthetic), np.float32)
+    extractor = SmallCNN(len(names), random_state=random_state).fit(x, y)
+    rows = image_metrics(x, synth, training=x, feature_fn=extractor.features,
+                         extractor_name=f"SmallCNN penultimate layer trained on {real_name}",
+                         random_state=random_state)
+    return Report(rows, title="pharmasynth imaging: synthetic vs real")

@@ -24,6 +24,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import RuleError
+from .io import quiet_rdkit
+from .properties import sa_scorer
 
 CATALOGS = ("PAINS", "PAINS_A", "PAINS_B", "PAINS_C", "Brenk", "NIH")
 MOSES_ALLOWED_ATOMS = frozenset({"C", "N", "S", "O", "F", "Cl", "Br", "H"})
@@ -31,8 +33,6 @@ MOSES_ALLOWED_ATOMS = frozenset({"C", "N", "S", "O", "F", "Cl", "Br", "H"})
 
 def _descriptor_functions():
     from rdkit.Chem import QED, Crippen, Descriptors, Lipinski, rdMolDescriptors
-
-    from .properties import sa_scorer
 
     return {
         "mw": Descriptors.MolWt, "logp": Crippen.MolLogP, "qed": QED.qed, "sa": sa_scorer().calculateScore,
@@ -117,7 +117,9 @@ def moses_filter_reasons(mol, first_only: bool = False) -> list[str]:
             if first_only:
                 return reasons
     smiles = Chem.MolToSmiles(mol, isomericSmiles=False)
-    if not smiles or Chem.MolFromSmiles(smiles) is None:
+    with quiet_rdkit():  # a failed round trip is a reason, not a message
+        round_trip = Chem.MolFromSmiles(smiles) if smiles else None
+    if round_trip is None:
         reasons.append("MOSES: SMILES does not round-trip without stereo")
     return reasons
 
@@ -235,12 +237,12 @@ class DrugLikeFilter:
 
     def filter(self, smiles) -> pd.DataFrame:
         """One row per input: canonical `smiles` (None if invalid), `passed`, `reasons` (list of str)."""
-        from rdkit import Chem, RDLogger
+        from rdkit import Chem
 
-        RDLogger.DisableLog("rdApp.*")
         rows = []
         for s in smiles:
-            mol = Chem.MolFromSmiles(str(s)) if s is not None and str(s) else None
+            with quiet_rdkit():  # an invalid SMILES is a row with its reason, not a message
+                mol = Chem.MolFromSmiles(str(s)) if s is not None and str(s) else None
             why = self.reasons(mol)
             rows.append({"input": s, "smiles": Chem.MolToSmiles(mol) if mol is not None else None,
                          "passed": not why, "reasons": why})
@@ -250,3 +252,14 @@ class DrugLikeFilter:
 
     def pass_rate(self, smiles) -> float:
         return float(np.mean(self.filter(smiles)["passed"]))
+
+
+def reason_counts(reasons, top: int | None = None) -> pd.Series:
+    """How often each kind of rejection occurs, most common first: `reasons` holds a list of reasons
+    per molecule (as `DrugLikeFilter.filter` gives them); the measured values are cut off, so that
+    "MW 612 > 500" and "MW 530 > 500" count as one kind."""
+    flat = pd.Series([r for rs in reasons for r in rs if r], dtype=object)
+    if flat.empty:
+        return pd.Series(dtype="int64")
+    counts = flat.str.replace(r"\s[\d.]+.*$", "", regex=True).value_counts()
+    return counts.head(top) if top is not None else counts

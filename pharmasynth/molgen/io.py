@@ -8,10 +8,14 @@ block. A file with no usable molecule at all is an error.
 
 Standardisation (RDKit): canonical SMILES always; optionally the largest fragment (drops salts
 and solvents) and charge neutralisation; optionally de-duplication on the canonical SMILES.
+
+A generated library is read differently (`read_library`): every record as written, the invalid
+ones kept, because validity is what is being measured.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import io
@@ -20,6 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+import pandas as pd
+
+from .._util.results import ResultMixin
 from ..errors import InputFileError, InvalidSmilesError, SkippedRecordsWarning
 
 SMILES_COLUMNS = ("smiles", "canonical_smiles", "SMILES", "Smiles", "canonical_SMILES")
@@ -33,7 +40,7 @@ class SkippedRecord:
 
 
 @dataclass
-class SmilesReadResult:
+class SmilesReadResult(ResultMixin):
     """What `read_smiles` kept (`smiles`, canonical) and what it skipped, with reasons."""
     path: Path
     smiles: list[str] = field(default_factory=list)
@@ -46,9 +53,31 @@ class SmilesReadResult:
     def __len__(self):
         return len(self.smiles)
 
-    def summary(self) -> str:
+    def summary(self) -> pd.DataFrame:
+        """One row: path, records, kept, skipped, duplicates dropped, multi-fragment molecules."""
+        return pd.DataFrame([{"path": str(self.path), "records": self.n_records, "kept": len(self.smiles),
+                              "skipped": len(self.skipped), "duplicates_dropped": self.n_duplicates,
+                              "multi_fragment": self.n_multi_fragment}])
+
+    def to_dict(self) -> dict:
+        """The counts of `summary()` and every skipped record (line, text, reason); not the kept SMILES."""
+        return {**self.summary().iloc[0].to_dict(), "skipped_records": [vars(r) for r in self.skipped]}
+
+    def describe(self) -> str:
+        """The same in one line of text."""
         return (f"{self.path}: {self.n_records:,} records, kept {len(self.smiles):,}, skipped "
                 f"{len(self.skipped):,}, duplicates dropped {self.n_duplicates:,}")
+
+
+@contextlib.contextmanager
+def quiet_rdkit():
+    """RDKit's log messages (parse errors, valence complaints) off inside the block, restored after.
+
+    The readers collect every reason in `skipped`, so per-record messages on stderr would only repeat them."""
+    from rdkit import rdBase
+
+    with rdBase.BlockLogs():
+        yield
 
 
 def _opener(path: Path):
@@ -73,13 +102,14 @@ def parse_smiles(text: str):
 
     if not text:
         return None, "empty SMILES"
-    mol = Chem.MolFromSmiles(text, sanitize=False)
-    if mol is None:
-        return None, "SMILES syntax error (unbalanced brackets or parentheses, unclosed ring or unknown atom)"
-    try:
-        Chem.SanitizeMol(mol)
-    except Exception as exc:  # noqa: BLE001 - RDKit raises several types; its message is the reason
-        return None, f"RDKit cannot sanitise it: {str(exc).strip().splitlines()[0]}"
+    with quiet_rdkit():
+        mol = Chem.MolFromSmiles(text, sanitize=False)
+        if mol is None:
+            return None, "SMILES syntax error (unbalanced brackets or parentheses, unclosed ring or unknown atom)"
+        try:
+            Chem.SanitizeMol(mol)
+        except Exception as exc:  # noqa: BLE001 - RDKit raises several types; its message is the reason
+            return None, f"RDKit cannot sanitise it: {str(exc).strip().splitlines()[0]}"
     return mol, None
 
 
@@ -129,9 +159,6 @@ def iter_records(path, column: str | None = None, skipped: list | None = None) -
 
     Unusable records are appended to `skipped` (a list of SkippedRecord) and not yielded.
     """
-    from rdkit import RDLogger
-
-    RDLogger.DisableLog("rdApp.*")  # reasons are collected in `skipped`, not printed per record
     path = Path(path)
     skipped = [] if skipped is None else skipped
     if not path.is_file():
@@ -183,12 +210,21 @@ def iter_records(path, column: str | None = None, skipped: list | None = None) -
             yield i, token, mol
 
 
+_END = object()
+
+
 def _iter_sdf(path: Path, skipped: list):
     from rdkit import Chem
 
     with _opener(path) as fh:
         supplier = Chem.ForwardSDMolSupplier(fh, sanitize=True)
-        for k, mol in enumerate(supplier, start=1):
+        k = 0
+        while True:
+            with quiet_rdkit():  # a broken record is reported in `skipped`
+                mol = next(supplier, _END)
+            if mol is _END:
+                return
+            k += 1
             if mol is None:
                 skipped.append(SkippedRecord(k, f"SDF record {k}", "broken SDF record (RDKit could not read or "
                                              "sanitise its molecule block)"))
@@ -259,13 +295,48 @@ def iter_smiles_chunks(path, chunk_size: int = 100_000, column: str | None = Non
 
 
 def write_smiles(path, smiles) -> Path:
-    """One SMILES a line, written atomically."""
+    """One SMILES a line, or a CSV with the column `smiles` when `path` ends in .csv; written atomically."""
     from .._util import atomic_write_text
 
+    if Path(path).name.endswith(".csv"):
+        return atomic_write_text(path, pd.DataFrame({"smiles": list(smiles)}).to_csv(index=False))
     buf = io.StringIO()
     for s in smiles:
         buf.write(f"{s}\n")
     return atomic_write_text(path, buf.getvalue())
+
+
+def read_library(path, column: str | None = None) -> list[str]:
+    """Every record of a generated library as written, invalid ones kept (validity is a metric).
+
+    One string per line of a .smi, per row of a .csv/.tsv (`column`, else the usual SMILES column
+    names), gzipped or not; undecodable bytes are replaced, so such a record counts as invalid.
+    From an .sdf, the canonical SMILES of each readable record and "" for each broken one (a
+    SkippedRecordsWarning lists them)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError(f"{path}: no such file.")
+    name = path.name.lower().removesuffix(".gz")
+    if name.endswith((".sdf", ".sd")):
+        res = read_smiles(path, column)
+        return res.smiles + [""] * len(res.skipped)
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
+        if name.endswith((".csv", ".tsv")):
+            reader = csv.reader(fh, delimiter="\t" if name.endswith(".tsv") else ",")
+            header = next(reader, [])
+            col = column or next((c for c in SMILES_COLUMNS if c in header), None)
+            if col not in header:
+                raise InputFileError(f"{path}: no SMILES column {column or 'smiles'!r} in {header}; "
+                                     "pass the column name (--column NAME).")
+            j = header.index(col)
+            out = [row[j].strip() if j < len(row) else "" for row in reader if row]
+        else:
+            tokens = (line.split()[0] if line.strip() else None for line in fh)
+            out = [t for i, t in enumerate(tokens) if t is not None and not (i == 0 and t.lower() == "smiles")]
+    if not out:
+        raise InputFileError(f"{path}: the file holds no SMILES.")
+    return out
 
 
 def load_moses(split: str) -> list[str]:

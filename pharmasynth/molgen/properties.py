@@ -1,4 +1,4 @@
-"""Molecular properties used for steering, filters and the MOSES property distances.
+"""Molecular properties: the one implementation behind steering, filters and the MOSES property distances.
 
 The four MOSES properties, with the RDKit functions MOSES itself uses, so that the Wasserstein
 distances compare one to one: QED (`rdkit.Chem.QED.qed`), logP (Wildman-Crippen,
@@ -8,34 +8,35 @@ the rdkit wheel) and molecular weight (`Descriptors.MolWt`, average masses).
 
 from __future__ import annotations
 
+import importlib.util
 import os
-import sys
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+
+from .io import quiet_rdkit
 
 PROPERTY_NAMES = ("qed", "logp", "sa", "mw")
 
 
 @lru_cache(maxsize=1)
 def sa_scorer():
-    """RDKit's Contrib SA scorer module (it loads its fragment scores once, from the wheel)."""
+    """RDKit's Contrib SA scorer module, loaded from its file in the rdkit wheel (it reads its
+    fragment scores once, from beside that file); nothing is added to sys.path."""
     from rdkit.Chem import RDConfig
 
-    path = os.path.join(RDConfig.RDContribDir, "SA_Score")
-    if path not in sys.path:
-        sys.path.append(path)
-    import sascorer
-
-    return sascorer
+    path = os.path.join(RDConfig.RDContribDir, "SA_Score", "sascorer.py")
+    spec = importlib.util.spec_from_file_location("rdkit_contrib_sascorer", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _functions():
     from rdkit.Chem import QED, Crippen, Descriptors
 
-    sa = sa_scorer()
-    return {"qed": QED.qed, "logp": Crippen.MolLogP, "sa": sa.calculateScore, "mw": Descriptors.MolWt}
+    return {"qed": QED.qed, "logp": Crippen.MolLogP, "sa": sa_scorer().calculateScore, "mw": Descriptors.MolWt}
 
 
 def check_properties(properties) -> tuple[str, ...]:
@@ -61,13 +62,13 @@ def mol_properties(mol, properties=PROPERTY_NAMES) -> dict:
 
 def compute_properties(smiles, properties=PROPERTY_NAMES) -> pd.DataFrame:
     """One row per input SMILES: the requested properties (NaN for an invalid SMILES) and `valid`."""
-    from rdkit import Chem, RDLogger
+    from rdkit import Chem
 
-    RDLogger.DisableLog("rdApp.*")
     props = check_properties(properties)
     rows = []
     for s in smiles:
-        mol = Chem.MolFromSmiles(str(s)) if s is not None and str(s) else None
+        with quiet_rdkit():  # an invalid SMILES is a row with valid=False, not a message
+            mol = Chem.MolFromSmiles(str(s)) if s is not None and str(s) else None
         if mol is None:
             rows.append({**{p: np.nan for p in props}, "valid": False})
         else:

@@ -31,25 +31,12 @@ class SmilesTokenizer:
     on_unknown: "error" (default) or "unk" (map to <unk>, with a DataWarning).
     """
 
+    # the special tokens' ids: their places in SPECIALS, with which every vocabulary starts
+    pad_id, bos_id, eos_id, unk_id = range(len(SPECIALS))
+
     def __init__(self, max_length: int = 100, on_unknown: str = "error"):
         self.max_length = int(max_length)
         self.on_unknown = check_option("on_unknown", on_unknown, ("error", "unk"))
-
-    @property
-    def pad_id(self) -> int:
-        return 0
-
-    @property
-    def bos_id(self) -> int:
-        return 1
-
-    @property
-    def eos_id(self) -> int:
-        return 2
-
-    @property
-    def unk_id(self) -> int:
-        return 3
 
     def fit(self, smiles) -> "SmilesTokenizer":
         vocab = set()

@@ -14,8 +14,10 @@ from pathlib import Path
 import numpy as np
 
 from .._util import resolve_device, torch_generator
+from .._util.deprecation import warn_deprecated
 from .._util.random import RandomStateMixin
 from .._util.serialization import SavableMixin, load_checkpoint
+from .._util.torchtools import isolated_init
 from .._util.training import TrainingLoop
 from ..errors import CheckpointError, DataError, NotFittedError, SkippedRecordsWarning
 from .tokenizer import SmilesTokenizer, tokenize
@@ -107,10 +109,15 @@ class SmilesVAE(RandomStateMixin, SavableMixin):
         self.skipped_ = [(i, s[:80], r) for i, s, r in skipped]
         return keep
 
-    def fit(self, smiles, checkpoint_dir=None, resume: bool = True, progress: bool | None = None) -> "SmilesVAE":
-        """Train on a list of SMILES for `epochs` epochs. With `checkpoint_dir`, a checkpoint is
-        written after each epoch and (resume=True) training continues exactly from the last one."""
+    def fit(self, smiles, checkpoint_dir=None, resume: bool = True, progress: bool | None = None, *,
+            epochs: int | None = None) -> "SmilesVAE":
+        """Train on a list of SMILES for the constructor's `epochs` epochs. With `checkpoint_dir`, a
+        checkpoint is written after each epoch and (resume=True) training continues exactly from the
+        last one. `epochs=` here is deprecated: it sets the length of this fit only."""
         import torch
+
+        if epochs is not None:
+            warn_deprecated("SmilesVAE.fit(epochs=...)", "SmilesVAE(epochs=...)")
 
         smiles = self._prepare(smiles)
         dev = resolve_device(self.device)
@@ -125,8 +132,7 @@ class SmilesVAE(RandomStateMixin, SavableMixin):
             data = torch.as_tensor(self.tokenizer_.encode(smiles))
         lengths = (data != 0).sum(1)
         gen = torch_generator(self.random_state)  # one CPU generator: init, shuffling, reparam noise
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(int(torch.randint(0, 2**62, (1,), generator=gen)))  # init only, state restored
+        with isolated_init(int(torch.randint(0, 2**62, (1,), generator=gen))):
             net = _build_net(len(self.tokenizer_), self.embed_dim, self.hidden_dim, self.num_layers,
                              self.latent_dim)
         net.to(dev)
@@ -145,7 +151,8 @@ class SmilesVAE(RandomStateMixin, SavableMixin):
             return rec + beta * kl, {"reconstruction": rec, "kl": kl}
 
         loop = TrainingLoop(net, torch.optim.Adam(net.parameters(), lr=self.lr), n=len(data),
-                            batch_size=self.batch_size, generator=gen, epochs=self.epochs, grad_clip=self.grad_clip,
+                            batch_size=self.batch_size, generator=gen,
+                            epochs=self.epochs if epochs is None else int(epochs), grad_clip=self.grad_clip,
                             checkpoint_path=ckpt_path, checkpoint_extra={"vocab": self.tokenizer_.vocab_},
                             desc="SmilesVAE", progress_bar=progress)
         try:

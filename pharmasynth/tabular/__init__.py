@@ -7,12 +7,15 @@
     ok = model.sample(10_000, rules="data/actg175/rules.toml")   # every row obeys the rules
     model.save("model/"); GaussianCopula.load("model/")          # config.json + safetensors, no records
 
-GaussianCopula and TabularVAE share one column codec (marginals as summaries) and one sampling loop.
+GaussianCopula and TabularVAE share one column codec (marginals as summaries) and one sampling loop;
+`fit_synthesizer` fits either with a holdout evaluation (what `pharmasynth tabular fit` does).
 """
 
 from .base import TableSynthesizer, load_synthesizer
 from .codec import TableCodec
 from .copula import GaussianCopula
 from .tabular_vae import TabularVAE
+from .workflows import ModelFit, SynthesizerFit, fit_synthesizer
 
-__all__ = ["GaussianCopula", "TableCodec", "TableSynthesizer", "TabularVAE", "load_synthesizer"]
+__all__ = ["GaussianCopula", "ModelFit", "SynthesizerFit", "TableCodec", "TableSynthesizer", "TabularVAE",
+           "fit_synthesizer", "load_synthesizer"]

@@ -28,6 +28,16 @@ class TableSynthesizer(RandomStateMixin, SavableMixin):
         if getattr(self, "codec_", None) is None:
             raise NotFittedError(f"this {type(self).__name__} is not fitted; call .fit(df) or .load(path) first.")
 
+    def summary(self) -> pd.DataFrame:
+        """One row per column: its kind (continuous or discrete), dtype, missing rate and number of categories."""
+        self._check_fitted()
+        rows = [{"column": c["name"], "kind": c["kind"], "dtype": c["dtype"],
+                 "missing_rate": c["missing_rate"] if c["kind"] == "continuous" else
+                 float(sum(p for v, p in zip(c["categories"], c["probs"]) if v is None)),
+                 "n_categories": len(c["categories"]) if c["kind"] == "discrete" else None}
+                for c in self.codec_.columns]
+        return pd.DataFrame(rows).set_index("column")
+
     def sample(self, n: int, conditions: dict | None = None, rules=None, random_state=None,
                min_acceptance: float | None = None) -> pd.DataFrame:
         """`n` synthetic rows with the training table's columns and dtypes.
@@ -95,12 +105,9 @@ class TableSynthesizer(RandomStateMixin, SavableMixin):
 
 
 def load_synthesizer(path):
-    """Load a saved GaussianCopula or TabularVAE folder, whichever it holds."""
-    from .copula import GaussianCopula
-    from .tabular_vae import TabularVAE
-
+    """Load a saved table model folder (GaussianCopula, TabularVAE, ...), whichever it holds."""
+    kinds = {cls.__name__: cls for cls in TableSynthesizer.__subclasses__()}
     kind = read_config(path).get("class")
-    cls = {"GaussianCopula": GaussianCopula, "TabularVAE": TabularVAE}.get(kind)
-    if cls is None:
-        raise CheckpointError(f"{path}: holds a {kind!r}, not a GaussianCopula or TabularVAE folder.")
-    return cls.load(path)
+    if kind not in kinds:
+        raise CheckpointError(f"{path}: holds a {kind!r}, not a table model ({', '.join(sorted(kinds))}).")
+    return kinds[kind].load(path)

@@ -69,7 +69,7 @@ class TableCodec:
         if not isinstance(df, pd.DataFrame):
             raise SchemaError(f"expected a pandas DataFrame, got {type(df).__name__}.")
         if len(df) < 10:
-            raise DataError(f"the table has {len(df)} rows; a generator needs at least 10.")
+            raise DataError(f"the table has {len(df)} rows; a synthetic-table model needs at least 10.")
         for c, k in self.kinds.items():
             if c not in df.columns:
                 raise SchemaError(f"kinds names column {c!r}, not in the table (columns: {list(df.columns)}).")

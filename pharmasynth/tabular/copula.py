@@ -68,12 +68,8 @@ class GaussianCopula(TableSynthesizer):
 
     def __init__(self, max_discrete: int = 20, n_quantiles: int = 256, kinds: dict | None = None,
                  min_acceptance: float = 0.01, gibbs_sweeps: int = 30, em_sweeps: int = 20, random_state=0):
-        self.max_discrete = max_discrete
-        self.em_sweeps = em_sweeps
-        self.n_quantiles = n_quantiles
-        self.kinds = kinds
-        self.min_acceptance = min_acceptance
-        self.gibbs_sweeps = gibbs_sweeps
+        self.max_discrete, self.n_quantiles, self.kinds = max_discrete, n_quantiles, kinds
+        self.min_acceptance, self.gibbs_sweeps, self.em_sweeps = min_acceptance, gibbs_sweeps, em_sweeps
         self.random_state = random_state
 
     def fit(self, df: pd.DataFrame) -> "GaussianCopula":

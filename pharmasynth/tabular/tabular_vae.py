@@ -11,6 +11,7 @@ import pandas as pd
 from scipy import special
 
 from .._util.random import torch_generator
+from .._util.torchtools import isolated_init
 from ..errors import SchemaError
 from .base import TableSynthesizer
 from .codec import TableCodec
@@ -31,18 +32,9 @@ class TabularVAE(TableSynthesizer):
     def __init__(self, latent_dim: int = 8, hidden: int = 128, epochs: int = 30, batch_size: int = 256,
                  lr: float = 2e-3, beta: float = 1.0, max_discrete: int = 20, n_quantiles: int = 256,
                  kinds: dict | None = None, min_acceptance: float = 0.001, device: str = "cpu", random_state=0):
-        self.latent_dim = latent_dim
-        self.hidden = hidden
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.beta = beta
-        self.max_discrete = max_discrete
-        self.n_quantiles = n_quantiles
-        self.kinds = kinds
-        self.min_acceptance = min_acceptance
-        self.device = device
-        self.random_state = random_state
+        self.latent_dim, self.hidden, self.epochs, self.batch_size = latent_dim, hidden, epochs, batch_size
+        self.lr, self.beta, self.max_discrete, self.n_quantiles = lr, beta, max_discrete, n_quantiles
+        self.kinds, self.min_acceptance, self.device, self.random_state = kinds, min_acceptance, device, random_state
 
     # --- layout of the encoded table
     def _layout(self):
@@ -82,9 +74,11 @@ class TabularVAE(TableSynthesizer):
 
         d_in = n_cont + sum(sizes)
         h = self.hidden
-        enc = nn.Sequential(nn.Linear(d_in, h), nn.SiLU(), nn.Linear(h, h), nn.SiLU(), nn.Linear(h, 2 * self.latent_dim))
-        dec = nn.Sequential(nn.Linear(self.latent_dim, h), nn.SiLU(), nn.Linear(h, h), nn.SiLU(),
-                            nn.Linear(h, n_cont + sum(sizes)))
+        with isolated_init():  # the weights are then set from the model's generator (init_weights)
+            enc = nn.Sequential(nn.Linear(d_in, h), nn.SiLU(), nn.Linear(h, h), nn.SiLU(),
+                                nn.Linear(h, 2 * self.latent_dim))
+            dec = nn.Sequential(nn.Linear(self.latent_dim, h), nn.SiLU(), nn.Linear(h, h), nn.SiLU(),
+                                nn.Linear(h, n_cont + sum(sizes)))
         net = nn.ModuleDict({"enc": enc, "dec": dec})
         net.log_sigma = nn.Parameter(torch.zeros(n_cont))
         return net

@@ -15,19 +15,21 @@ The least-squares core, :func:`batched_ols`, works on a stack of trials at once 
 ``(trials, patients, terms)``); the single-trial functions here call it with one trial, and the
 trial simulator calls it with thousands, so both share one tested implementation.
 
-Time-to-event helpers (Kaplan-Meier, log-rank, Cox with the prognostic score, RMST difference)
-wrap lifelines and return DataFrames.
+Time to event is in `survival.py`, sample sizes in `design.py`.
 """
 
 from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._util.atomic import atomic_write_text
+from .._util.results import ResultMixin
 from ..errors import DataError, DataWarning, SchemaError, check_option
 
 HC_TYPES = ("HC0", "HC1", "HC2", "HC3")
@@ -105,8 +107,8 @@ def t_inference(estimate, se, df, alpha: float = 0.05):
 # results
 # --------------------------------------------------------------------------------------------
 @dataclass
-class AnalysisResult:
-    """One analysis of a treatment effect. ``summary`` is the data; printing is a rendering of it."""
+class AnalysisResult(ResultMixin):
+    """One analysis of a treatment effect. ``summary()`` is the data; printing is a rendering of it."""
 
     method: str
     effect: float
@@ -123,8 +125,8 @@ class AnalysisResult:
     coefficients: pd.DataFrame | None = None   # every term: coef, se, ci_low, ci_high, p_value
     extra: dict = field(default_factory=dict)  # e.g. rho of the prognostic score
 
-    @property
     def summary(self) -> pd.DataFrame:
+        """One row (indexed by method): effect, se, ci_low, ci_high, p_value, n."""
         return pd.DataFrame([{c: getattr(self, c) for c in RESULT_COLUMNS}]).set_index("method")
 
     def to_dict(self) -> dict:
@@ -132,6 +134,13 @@ class AnalysisResult:
         d.update(alpha=self.alpha, robust_se=self.hc, outcome=self.outcome, treatment=self.treatment,
                  covariates=list(self.covariates), **self.extra)
         return d
+
+    def write(self, out_dir) -> dict[str, Path]:
+        """OUT/analysis.json (`to_dict`) and OUT/coefficients.csv (every term)."""
+        paths = {"json": Path(out_dir) / "analysis.json", "coefficients": Path(out_dir) / "coefficients.csv"}
+        self.to_json(paths["json"])
+        atomic_write_text(paths["coefficients"], self.coefficients.rename_axis("term").reset_index().to_csv(index=False))
+        return paths
 
     def __str__(self) -> str:
         level = int(round(100 * (1 - self.alpha)))
@@ -149,7 +158,7 @@ class AnalysisResult:
 
 def compare(*results: AnalysisResult) -> pd.DataFrame:
     """Side-by-side table of several analyses (one row each) with the SE ratio to the first."""
-    frame = pd.concat([r.summary for r in results])
+    frame = pd.concat([r.summary() for r in results])
     frame["se_ratio"] = frame["se"] / frame["se"].iloc[0]
     return frame
 
@@ -326,191 +335,3 @@ def procova(trial: pd.DataFrame, twin_or_prediction, outcome: str, treatment: st
     if ctrl.sum() > 2:
         res.extra["rho"] = float(np.corrcoef(score.to_numpy()[ctrl], y[ctrl])[0, 1])
     return res
-
-
-# --------------------------------------------------------------------------------------------
-# sample size
-# --------------------------------------------------------------------------------------------
-def sample_size_procova(effect: float, sd: float, rho: float, alpha: float = 0.05, power: float = 0.8,
-                        ratio: float = 1.0) -> pd.DataFrame:
-    """Sample sizes for a two-arm comparison of means, unadjusted vs PROCOVA, at the same power.
-
-    Normal approximation (two-sided ``alpha``), with ``ratio`` = n_treated / n_control:
-
-        Var(effect) = sd^2 (1/n_c + 1/n_t),   required Var = (effect / (z_{1-alpha/2} + z_power))^2.
-
-    PROCOVA replaces sd^2 by sd^2 (1 - rho^2) - the large-sample variance factor of Schuler et al.
-    (2021, Int J Biostat, "Increasing the efficiency of randomized trial estimates via linear
-    adjustment for a prognostic score"), as used in the EMA qualification opinion (2022). Their
-    refinement (a t-quantile and an inflation for an imperfectly estimated rho) is not applied;
-    round up, and consider a conservative rho. Rows:
-
-    * ``unadjusted``: the usual design.
-    * ``procova``: the same allocation ratio, every arm shrunk by 1 - rho^2.
-    * ``procova_reduced_control``: the treated arm kept as in the unadjusted design and only the
-      control arm shrunk - the "smaller control arm at the same power" design.
-    """
-    if not 0 <= abs(rho) < 1:
-        raise ValueError(f"rho must lie in (-1, 1); got {rho}.")
-    if effect == 0 or sd <= 0 or ratio <= 0:
-        raise ValueError("effect must be non-zero, sd and ratio positive.")
-    z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
-    target_var = (effect / z) ** 2
-    rows = []
-
-    def _row(design, var, n_c, n_t):
-        n_c, n_t = int(np.ceil(n_c - 1e-9)), int(np.ceil(n_t - 1e-9))
-        achieved = stats.norm.cdf(abs(effect) / np.sqrt(var * (1 / n_c + 1 / n_t)) - stats.norm.ppf(1 - alpha / 2))
-        rows.append({"design": design, "n_control": n_c, "n_treated": n_t, "n_total": n_c + n_t,
-                     "variance_factor": var / sd**2, "power": float(achieved)})
-
-    var_u = sd**2
-    n_c_u = var_u * (1 + 1 / ratio) / target_var
-    _row("unadjusted", var_u, n_c_u, ratio * n_c_u)
-    var_p = sd**2 * (1 - rho**2)
-    n_c_p = var_p * (1 + 1 / ratio) / target_var
-    _row("procova", var_p, n_c_p, ratio * n_c_p)
-    n_t = int(np.ceil(ratio * n_c_u - 1e-9))
-    room = target_var / var_p - 1 / n_t
-    _row("procova_reduced_control", var_p, 1 / room if room > 0 else np.inf, n_t)
-    frame = pd.DataFrame(rows).set_index("design")
-    frame.attrs.update(effect=effect, sd=sd, rho=rho, alpha=alpha, power=power, ratio=ratio,
-                       formula="normal approximation, variance factor 1 - rho^2 (Schuler et al. 2021)")
-    return frame
-
-
-def effective_sample_size(se_unadjusted: float, se_adjusted: float, n: int) -> dict:
-    """Patients the unadjusted analysis would need to reach the adjusted SE: n (SE_u / SE_a)^2."""
-    factor = (se_unadjusted / se_adjusted) ** 2
-    return {"n": int(n), "variance_ratio": float(1 / factor), "effective_n": float(n * factor),
-            "patients_gained": float(n * factor - n)}
-
-
-# --------------------------------------------------------------------------------------------
-# time to event (lifelines)
-# --------------------------------------------------------------------------------------------
-def _check_survival(df, time, event, cols=()):
-    _require_columns(df, [time, event, *cols])
-    t = _numeric(df, time)
-    e = _numeric(df, event)
-    if t.isna().any():
-        row = int(np.flatnonzero(t.isna().to_numpy())[0])
-        raise DataError(f"event time column {time!r} is missing at row {row}; every patient needs a time "
-                        "(censor at the last contact date).")
-    if (t < 0).any():
-        row = int(np.flatnonzero((t < 0).to_numpy())[0])
-        raise DataError(f"event time column {time!r} is negative at row {row} ({t.iloc[row]}); times must be >= 0.")
-    if not e.dropna().isin([0, 1]).all() or e.isna().any():
-        raise DataError(f"event column {event!r} must be 0 (censored) or 1 (event) on every row.")
-    return t, e
-
-
-def km_curves(df: pd.DataFrame, time: str, event: str, group: str | None = None,
-              alpha: float = 0.05) -> pd.DataFrame:
-    """Kaplan-Meier survival with pointwise CIs, long format: group, time, survival, ci_low, ci_high, at_risk."""
-    from lifelines import KaplanMeierFitter
-
-    t, e = _check_survival(df, time, event, [group] if group else [])
-    groups = [(None, np.ones(len(df), bool))] if group is None else \
-        [(g, (df[group] == g).to_numpy()) for g in sorted(df[group].dropna().unique(), key=str)]
-    out = []
-    for g, mask in groups:
-        kmf = KaplanMeierFitter(alpha=alpha).fit(t[mask], e[mask], label=str(g))
-        sf = kmf.survival_function_.iloc[:, 0]
-        ci = kmf.confidence_interval_
-        out.append(pd.DataFrame({"group": g if g is not None else "all", "time": sf.index.to_numpy(),
-                                 "survival": sf.to_numpy(), "ci_low": ci.iloc[:, 0].to_numpy(),
-                                 "ci_high": ci.iloc[:, 1].to_numpy(),
-                                 "at_risk": kmf.event_table["at_risk"].reindex(sf.index).to_numpy()}))
-    return pd.concat(out, ignore_index=True)
-
-
-def logrank(df: pd.DataFrame, time: str, event: str, group: str) -> pd.DataFrame:
-    """Log-rank test of two groups: statistic, p_value, events per group."""
-    from lifelines.statistics import logrank_test
-
-    t, e = _check_survival(df, time, event, [group])
-    labels = sorted(df[group].dropna().unique(), key=str)
-    if len(labels) != 2:
-        raise DataError(f"log-rank needs exactly 2 groups in {group!r}; found {labels}.")
-    a, b = (df[group] == labels[0]).to_numpy(), (df[group] == labels[1]).to_numpy()
-    r = logrank_test(t[a], t[b], e[a], e[b])
-    return pd.DataFrame([{"test": "logrank", "group_a": labels[0], "group_b": labels[1],
-                          "statistic": float(r.test_statistic), "p_value": float(r.p_value),
-                          "events_a": int(e[a].sum()), "events_b": int(e[b].sum()), "n": int(a.sum() + b.sum())}])
-
-
-def cox_with_prognostic_score(df: pd.DataFrame, time: str, event: str, treatment: str, score=None,
-                              covariates=None, alpha: float = 0.05, treated=None, control=None) -> pd.DataFrame:
-    """Cox model of the hazard on treatment (+ a prognostic score, e.g. the twin's risk score).
-
-    ``score`` is a column name, an array/Series aligned with ``df``, or None (treatment only).
-    Returns one row per term: log_hr, se, hazard_ratio, hr_ci_low, hr_ci_high, p_value (lifelines).
-    """
-    from lifelines import CoxPHFitter
-
-    covariates = [] if covariates is None else list(covariates)
-    t, e = _check_survival(df, time, event, [treatment] + covariates)
-    frame = pd.DataFrame({"__time__": t.to_numpy(), "__event__": e.to_numpy(),
-                          treatment: treatment_indicator(df[treatment], treated, control)}, index=df.index)
-    if score is not None:
-        frame["prognostic_score"] = (_numeric(df, score).to_numpy() if isinstance(score, str)
-                                     else np.asarray(score, float).reshape(-1))
-    if covariates:
-        frame = pd.concat([frame, _covariate_matrix(df, covariates)], axis=1)
-    ok = _complete_rows(frame, "Cox model")
-    cph = CoxPHFitter(alpha=alpha).fit(frame[ok], duration_col="__time__", event_col="__event__")
-    s = cph.summary
-    lo_col = [c for c in s.columns if c.startswith("exp(coef) lower")][0]
-    hi_col = [c for c in s.columns if c.startswith("exp(coef) upper")][0]
-    out = pd.DataFrame({"log_hr": s["coef"], "se": s["se(coef)"], "hazard_ratio": s["exp(coef)"],
-                        "hr_ci_low": s[lo_col], "hr_ci_high": s[hi_col], "p_value": s["p"]})
-    out.index.name = "term"
-    out.attrs["concordance"] = float(cph.concordance_index_)
-    out.attrs["n"] = int(ok.sum())
-    return out
-
-
-def _rmst_with_variance(t: np.ndarray, e: np.ndarray, tau: float) -> tuple[float, float]:
-    """Kaplan-Meier RMST up to ``tau`` and the Greenwood-type variance of the *estimator*
-    (Klein & Moeschberger 2003, 4.5): Var = sum_{t_j <= tau} A_j^2 d_j / (Y_j (Y_j - d_j)),
-    A_j = integral of S from t_j to tau. (lifelines' ``return_variance`` is the variance of
-    min(T, tau) in the population, not of the estimate, so it cannot give a CI.)"""
-    from lifelines import KaplanMeierFitter
-    from lifelines.utils import restricted_mean_survival_time
-
-    kmf = KaplanMeierFitter().fit(t, e)
-    rmst = float(restricted_mean_survival_time(kmf, t=tau))
-    et = kmf.event_table
-    et = et[(et["observed"] > 0) & (et.index.to_numpy() <= tau)]
-    tj = et.index.to_numpy(float)
-    d = et["observed"].to_numpy(float)
-    Y = et["at_risk"].to_numpy(float)
-    S = np.cumprod(1 - d / Y)                      # S just after each event time
-    widths = np.diff(np.r_[tj, tau])               # S(t_j) holds on [t_j, t_{j+1})
-    A = np.cumsum((S * widths)[::-1])[::-1]        # integral of S from t_j to tau
-    ok = Y > d
-    var = float(np.sum(A[ok] ** 2 * d[ok] / (Y[ok] * (Y[ok] - d[ok]))))
-    return rmst, var
-
-
-def rmst_difference(df: pd.DataFrame, time: str, event: str, group: str, tau: float,
-                    alpha: float = 0.05, treated=None, control=None) -> pd.DataFrame:
-    """Restricted mean survival time up to ``tau`` per arm and their difference (treated - control).
-
-    RMST from lifelines' ``restricted_mean_survival_time`` on a Kaplan-Meier fit; its SE from the
-    Greenwood-type formula (see ``_rmst_with_variance``); the difference's CI and p-value are
-    normal-theory with the arms independent.
-    """
-    t, e = _check_survival(df, time, event, [group])
-    ind = treatment_indicator(df[group], treated, control)
-    res = {name: _rmst_with_variance(t[mask].to_numpy(), e[mask].to_numpy(), tau)
-           for name, mask in (("treated", ind == 1), ("control", ind == 0))}
-    diff = res["treated"][0] - res["control"][0]
-    se = float(np.sqrt(res["treated"][1] + res["control"][1]))
-    z = stats.norm.ppf(1 - alpha / 2)
-    return pd.DataFrame([{"tau": tau, "rmst_treated": res["treated"][0], "rmst_control": res["control"][0],
-                          "se_treated": float(np.sqrt(res["treated"][1])),
-                          "se_control": float(np.sqrt(res["control"][1])),
-                          "difference": diff, "se": se, "ci_low": diff - z * se, "ci_high": diff + z * se,
-                          "p_value": float(2 * stats.norm.sf(abs(diff) / se))}])

@@ -11,10 +11,14 @@ external_control       historical patients made comparable to the trial by a pro
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .._util.atomic import atomic_write_text
+from .._util.random import as_rng
+from .._util.results import ResultMixin
 from ..errors import DataError, SchemaError, check_option
 
 
@@ -23,7 +27,8 @@ def synthetic_control_arm(twin, enrolled_df: pd.DataFrame, n_draws: int = 1, ran
 
     One row per patient x draw: id, draw, each visit drawn under control (jointly), the predictive
     mean of each visit (`<visit>_pred`, the prognostic score) and, if the twin models it, the
-    event time and indicator. Column `arm` is "synthetic_control".
+    event time and indicator. Column `arm` is "synthetic_control". `random_state` None continues
+    the twin's sampling stream; an int or Generator draws from that instead.
     """
     arm = twin.sample(enrolled_df, n_draws=n_draws, random_state=random_state)
     if twin.visits:
@@ -53,7 +58,7 @@ def _design(df: pd.DataFrame, covariates, levels=None):
 
 
 @dataclass
-class ExternalControl:
+class ExternalControl(ResultMixin):
     """Result of `external_control`.
 
     data      the historical patients used as controls, with column `weight` (1 for matched
@@ -73,14 +78,28 @@ class ExternalControl:
     caliper: float | None = None
     notes: list = field(default_factory=list)
 
-    def summary(self) -> dict:
-        b = self.balance
+    def to_dict(self) -> dict:
+        """The summary's figures, the notes and the balance table, JSON-able."""
+        w = self.data["weight"]
         return {"method": self.method, "n_trial": self.n_trial, "n_historical": self.n_historical,
-                "n_controls_used": int((self.data["weight"] > 0).sum()),
-                "effective_sample_size": float(self.data["weight"].sum() ** 2 / (self.data["weight"] ** 2).sum()),
+                "n_controls_used": int((w > 0).sum()),
+                "effective_sample_size": float(w.sum() ** 2 / (w ** 2).sum()),
                 "n_unmatched_trial": self.n_unmatched_trial, "caliper": self.caliper,
-                "max_abs_smd_before": float(b["smd_before"].abs().max()),
-                "max_abs_smd_after": float(b["smd_after"].abs().max()), "notes": self.notes}
+                "max_abs_smd_before": float(self.balance["smd_before"].abs().max()),
+                "max_abs_smd_after": float(self.balance["smd_after"].abs().max()), "notes": list(self.notes),
+                "balance": self.balance.to_dict(orient="records")}
+
+    def write(self, out_dir) -> dict[str, Path]:
+        """OUT/external_control.json (`to_dict`) and OUT/external_control.csv (the controls with their weights)."""
+        paths = {"json": Path(out_dir) / "external_control.json", "csv": Path(out_dir) / "external_control.csv"}
+        self.to_json(paths["json"])
+        atomic_write_text(paths["csv"], self.data.to_csv(index=False))
+        return paths
+
+    def summary(self) -> pd.DataFrame:
+        """One row (indexed by method): sizes, controls used, their effective sample size, worst SMD before/after."""
+        row = {k: v for k, v in self.to_dict().items() if k not in ("notes", "balance")}
+        return pd.DataFrame([row]).set_index("method")
 
 
 def _wmean_var(x, w):
@@ -115,8 +134,6 @@ def external_control(historical_df: pd.DataFrame, trial_df: pd.DataFrame, covari
                 without replacement unless `replace`. "weighting": ATT odds weights e/(1-e).
     """
     from sklearn.linear_model import LogisticRegression
-
-    from .._util.random import as_rng
 
     check_option("method", method, ("matching", "weighting"))
     covariates = list(covariates)

@@ -16,8 +16,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..datasets import load_actg175, load_gbsg2  # noqa: F401  (the trials' loaders, re-exported)
+from ..datasets import load_actg175, load_gbsg2
 from ..errors import DataError, SchemaError, check_option
+
+__all__ = ["ACTG175_ARMS", "ACTG175_BASELINE", "BASELINE_KINDS", "GBSG2_BASELINE", "TrialSchema", "actg175_schema",
+           "gbsg2_schema", "load_actg175", "load_gbsg2", "to_long", "to_wide"]  # the loaders are re-exported
 
 BASELINE_KINDS = ("numeric", "categorical")
 

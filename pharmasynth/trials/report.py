@@ -1,27 +1,23 @@
 """Trial reports: figures (trajectories, predictive bands, KM curves, power curves, effect estimates)
-and the `Report` objects of the `analyze` and `simulate` verbs and the demo.
+and the metric rows of the trial workflows.
 
 Metric rows: the trial-specific checks go in the "validity" group - predictive-interval
 coverage (target = nominal level), type I error (target = alpha) - and "utility" - rho and the
-SE reduction of PROCOVA. Each states its direction and bounds.
+SE reduction of PROCOVA. Each states its direction and bounds where it is computed. Figures are
+`matplotlib.figure.Figure`s from `_util.figures.new_figure` (no pyplot, no global state).
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
-from ..evaluation.metric import metric
+from .._util.figures import new_figure
+from .._util.random import as_rng
+from ..evaluation.metric import MetricResult, metric
 from ..evaluation.report import Report
-
-
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 # --------------------------------------------------------------------------------------------
@@ -30,9 +26,8 @@ def _plt():
 def trajectories_figure(df: pd.DataFrame, visits, group: str | None = None, max_patients: int = 60,
                         random_state=0):
     """Spaghetti plot of the outcome across visits (a random subset of patients), by group."""
-    plt = _plt()
-    rng = np.random.default_rng(random_state)
-    fig, ax = plt.subplots(figsize=(6, 4))
+    rng = as_rng(random_state)
+    fig, ax = new_figure(figsize=(6, 4))
     groups = [(None, df)] if group is None else list(df.groupby(group))
     x = np.arange(len(visits))
     for i, (g, part) in enumerate(groups):
@@ -52,11 +47,10 @@ def trajectories_figure(df: pd.DataFrame, visits, group: str | None = None, max_
 def predictive_bands_figure(observed, mean, lower80=None, upper80=None, lower95=None, upper95=None,
                             label: str = "outcome"):
     """Held-out patients sorted by the twin's prediction: predictive mean, 80%/95% bands, observed points."""
-    plt = _plt()
     observed, mean = np.asarray(observed, float), np.asarray(mean, float)
     order = np.argsort(mean)
     x = np.arange(len(mean))
-    fig, ax = plt.subplots(figsize=(6.5, 4))
+    fig, ax = new_figure(figsize=(6.5, 4))
     if lower95 is not None:
         ax.fill_between(x, np.asarray(lower95)[order], np.asarray(upper95)[order], color="C0", alpha=0.15,
                         label="95% predictive interval")
@@ -73,8 +67,7 @@ def predictive_bands_figure(observed, mean, lower80=None, upper80=None, lower95=
 
 def km_figure(km: pd.DataFrame, title: str = ""):
     """Kaplan-Meier curves with CI bands from :func:`analysis.km_curves`."""
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = new_figure(figsize=(6, 4))
     for i, (g, part) in enumerate(km.groupby("group", sort=True)):
         ax.step(part["time"], part["survival"], where="post", color=f"C{i}", label=str(g))
         ax.fill_between(part["time"], part["ci_low"], part["ci_high"], step="post", color=f"C{i}", alpha=0.2)
@@ -88,8 +81,7 @@ def km_figure(km: pd.DataFrame, title: str = ""):
 
 def power_curves_figure(pc: pd.DataFrame, alpha: float = 0.05):
     """Rejection rate vs effect, one line per design (and per n), with +-2 Monte Carlo SE bars."""
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(6.5, 4))
+    fig, ax = new_figure(figsize=(6.5, 4))
     styles = ["-", "--", ":", "-."]
     for j, (n, part_n) in enumerate(pc.groupby("n_per_arm")):
         for i, (d, part) in enumerate(part_n.groupby("design", sort=False)):
@@ -106,8 +98,7 @@ def power_curves_figure(pc: pd.DataFrame, alpha: float = 0.05):
 
 def effects_figure(table: pd.DataFrame, title: str = ""):
     """Forest plot of the analyses' effects with CIs (rows of a results table)."""
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(6, 0.6 * len(table) + 1.2))
+    fig, ax = new_figure(figsize=(6, 0.6 * len(table) + 1.2))
     y = np.arange(len(table))[::-1]
     ax.errorbar(table["effect"], y, xerr=[table["effect"] - table["ci_low"], table["ci_high"] - table["effect"]],
                 fmt="o", capsize=3)
@@ -121,17 +112,18 @@ def effects_figure(table: pd.DataFrame, title: str = ""):
 # --------------------------------------------------------------------------------------------
 # metric rows
 # --------------------------------------------------------------------------------------------
-def coverage_metric(name: str, covered, level: float):
-    covered = np.asarray(covered, bool)
-    p = float(covered.mean())
-    se = float(np.sqrt(p * (1 - p) / len(covered)))
-    return metric(name, "validity", p, direction="target", target=level, bounds=(0.0, 1.0),
-                  ci=(p - 1.96 * se, p + 1.96 * se), notes=f"nominal {level:.0%}; n={len(covered)}")
+def coverage_metric(name: str, share: float, n: int, level: float, notes: str | None = None) -> MetricResult:
+    """The share of outcomes inside a `level` predictive interval: target = level, binomial 95% CI."""
+    se = math.sqrt(max(share * (1 - share), 1e-12) / n)
+    return metric(name, "validity", share, direction="target", target=level, bounds=(0.0, 1.0),
+                  ci=(max(0.0, share - 1.96 * se), min(1.0, share + 1.96 * se)),
+                  notes=notes if notes is not None else f"nominal {level:.0%}; n={n}")
 
 
-def type_one_error_metrics(summary: pd.DataFrame, alpha: float) -> list:
+def type_one_error_metrics(designs: pd.DataFrame, alpha: float) -> list[MetricResult]:
+    """Per design (rows of `SimulationResult.summary()` at effect 0): the rejection rate, target alpha."""
     out = []
-    for design, row in summary.iterrows():
+    for design, row in designs.iterrows():
         out.append(metric(f"type_one_error_{design}", "validity", float(row["rejection_rate"]), direction="target",
                           target=alpha, bounds=(0.0, 1.0),
                           ci=(row["rejection_rate"] - 2 * row["mc_se"], row["rejection_rate"] + 2 * row["mc_se"]),
@@ -139,20 +131,26 @@ def type_one_error_metrics(summary: pd.DataFrame, alpha: float) -> list:
     return out
 
 
+def analysis_metrics(results: list) -> list[MetricResult]:
+    """PROCOVA's worth: rho of the prognostic score and SE(PROCOVA) / SE(unadjusted), per outcome."""
+    out = []
+    unadj = [r for r in results if r.method == "unadjusted"]
+    for r in results:
+        if r.method == "procova" and "rho" in r.extra:
+            out.append(metric(f"rho_prognostic_score_{r.outcome}", "utility", r.extra["rho"], direction="higher",
+                              bounds=(-1.0, 1.0), notes="correlation of the twin's prediction with the outcome, "
+                              "control arm"))
+        if r.method == "procova" and unadj:
+            out.append(metric(f"se_ratio_procova_vs_unadjusted_{r.outcome}", "utility", r.se / unadj[0].se,
+                              direction="lower", bounds=(0.0, 1.5), notes="SE(PROCOVA) / SE(unadjusted)"))
+    return out
+
+
 def analysis_report(results: list, title: str = "pharmasynth trial analysis", meta: dict | None = None) -> Report:
     """A Report of analyses (list of AnalysisResult): the table, a forest plot, rho and the SE reduction."""
-    rep = Report([], title=title, meta=dict(meta or {}))
+    rep = Report(analysis_metrics(results), title=title, meta=dict(meta or {}))
     table = pd.DataFrame([r.to_dict() for r in results])
     rep.add_table("Treatment effect estimates", table)
     rep.add_figure("Treatment effect by analysis", effects_figure(table), "Point estimate and CI per analysis "
                    "(OLS with robust SE).", section="analysis")
-    unadj = [r for r in results if r.method == "unadjusted"]
-    for r in results:
-        if r.method == "procova" and "rho" in r.extra:
-            rep.add(metric(f"rho_prognostic_score_{r.outcome}", "utility", r.extra["rho"], direction="higher",
-                           bounds=(-1.0, 1.0), notes="correlation of the twin's prediction with the outcome, "
-                           "control arm"))
-        if r.method == "procova" and unadj:
-            rep.add(metric(f"se_ratio_procova_vs_unadjusted_{r.outcome}", "utility", r.se / unadj[0].se,
-                           direction="lower", bounds=(0.0, 1.5), notes="SE(PROCOVA) / SE(unadjusted)"))
     return rep

@@ -23,104 +23,28 @@ Designs (all analysed by OLS with an HC3 robust SE, two-sided t-test at ``alpha`
 
 No per-trial model fitting loop: the trials of a chunk are stacked into arrays
 (trials x patients x terms) and solved at once by :func:`analysis.batched_ols`. Chunks fan out
-through :func:`pharmasynth.evaluation.parallel_map` with one seed each (``spawn_seeds``), so the
-in-process and the Dask run give identical numbers.
+through :func:`pharmasynth._util.parallel.parallel_map` with one seed each (``spawn_seeds``), so
+the in-process and the Dask run (``client=``) give identical numbers.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .._util.random import as_rng, spawn_seeds
-from ..errors import DataError, SchemaError, check_option
+from .._util.atomic import atomic_write_text
+from .._util.deprecation import renamed_kwargs
 from .._util.parallel import parallel_map
+from .._util.random import as_rng, spawn_seeds
+from .._util.results import ResultMixin
+from ..errors import DataError, SchemaError, check_option
 from .analysis import batched_ols, t_inference
 
 DESIGNS = ("unadjusted", "procova", "synthetic_control")
-
-
-# --------------------------------------------------------------------------------------------
-# a known-parameter twin (tests, benchmarks, and a reference for what a twin must provide)
-# --------------------------------------------------------------------------------------------
-class LinearGaussianTwin:
-    """y = intercept + X @ coef + N(0, sd^2): a twin with known parameters.
-
-    It has the two methods the simulator uses - ``predict(df)`` (the predictive mean, one column
-    per visit) and ``sample(df, n_draws, random_state)`` (rows patient x draw, patient-major, with
-    columns id, draw and the visit) - so it stands in for a fitted ``DigitalTwin``.
-    """
-
-    def __init__(self, baseline, coef, intercept: float = 0.0, sd: float = 1.0, outcome: str = "y"):
-        self.baseline = list(baseline)
-        self.coef = np.asarray(coef, float)
-        self.intercept = float(intercept)
-        self.sd = float(sd)
-        self.outcome = outcome
-        self.visits = [outcome]
-        if len(self.coef) != len(self.baseline):
-            raise ValueError("one coefficient per baseline column.")
-
-    def _mean(self, df: pd.DataFrame) -> np.ndarray:
-        missing = [c for c in self.baseline if c not in df.columns]
-        if missing:
-            raise SchemaError(f"baseline column(s) {missing} missing.")
-        return self.intercept + df[self.baseline].to_numpy(float) @ self.coef
-
-    def predict(self, df: pd.DataFrame) -> pd.DataFrame:
-        return pd.DataFrame({self.outcome: self._mean(df)}, index=df.index)
-
-    @classmethod
-    def from_data(cls, df: pd.DataFrame, baseline, outcome: str) -> "LinearGaussianTwin":
-        """Least-squares fit on complete rows (a plain stand-in for a fitted DigitalTwin)."""
-        cols = list(baseline)
-        d = df[cols + [outcome]].dropna()
-        X = np.column_stack([np.ones(len(d)), d[cols].to_numpy(float)])
-        beta, *_ = np.linalg.lstsq(X, d[outcome].to_numpy(float), rcond=None)
-        resid = d[outcome].to_numpy(float) - X @ beta
-        return cls(cols, beta[1:], beta[0], float(np.sqrt(resid @ resid / (len(d) - X.shape[1]))), outcome)
-
-    def predict_interval(self, df: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
-        from scipy import stats
-
-        mu = self._mean(df)
-        h = stats.norm.ppf(0.5 + level / 2) * self.sd
-        return pd.DataFrame({f"{self.outcome}_lower": mu - h, f"{self.outcome}_upper": mu + h}, index=df.index)
-
-    def save(self, path):
-        """A folder with config.json (no weights file needed: the parameters are the config)."""
-        from pathlib import Path
-
-        from .._util.atomic import atomic_write_json
-
-        atomic_write_json(Path(path) / "config.json", {
-            "class": "LinearGaussianTwin", "baseline": self.baseline, "coef": self.coef.tolist(),
-            "intercept": self.intercept, "sd": self.sd, "outcome": self.outcome})
-        return Path(path)
-
-    @classmethod
-    def load(cls, path) -> "LinearGaussianTwin":
-        import json
-        from pathlib import Path
-
-        from ..errors import CheckpointError
-
-        f = Path(path) / "config.json"
-        try:
-            cfg = json.loads(f.read_text(encoding="utf-8"))
-            return cls(cfg["baseline"], cfg["coef"], cfg["intercept"], cfg["sd"], cfg["outcome"])
-        except (OSError, ValueError, KeyError) as exc:
-            raise CheckpointError(f"{f}: not a LinearGaussianTwin config ({exc}).") from exc
-
-    def sample(self, df: pd.DataFrame, n_draws: int = 1, random_state=None) -> pd.DataFrame:
-        rng = as_rng(random_state)
-        mu = self._mean(df)
-        y = mu[:, None] + self.sd * rng.standard_normal((len(df), n_draws))
-        return pd.DataFrame({"id": np.repeat(np.arange(len(df)), n_draws),
-                             "draw": np.tile(np.arange(n_draws), len(df)), self.outcome: y.reshape(-1)})
 
 
 def default_outcome(twin, outcome: str | None) -> str:
@@ -248,22 +172,36 @@ def _simulate_chunk(task: dict) -> dict:
 # results
 # --------------------------------------------------------------------------------------------
 @dataclass
-class SimulationResult:
-    """Operating characteristics per design. ``summary`` (a DataFrame) first; printing renders it."""
+class SimulationResult(ResultMixin):
+    """Operating characteristics per design: ``designs`` (one row per design, the data; also
+    ``summary()``), the per-trial ``estimates`` (when kept) and the ``settings``; printing renders it."""
 
-    summary: pd.DataFrame
+    designs: pd.DataFrame
     estimates: pd.DataFrame
     settings: dict = field(default_factory=dict)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per design: rejection rate (type I error at effect 0, else power), bias, SEs, coverage."""
+        return self.designs
 
     def type_one_error_ok(self, n_se: float = 2.0) -> pd.Series:
         """Per design: is the rejection rate within alpha +- n_se Monte Carlo SE? (only meaningful at effect 0)."""
         a = self.settings["alpha"]
         mc = np.sqrt(a * (1 - a) / self.settings["n_trials"])
-        return (self.summary["rejection_rate"] - a).abs() <= n_se * mc
+        return (self.designs["rejection_rate"] - a).abs() <= n_se * mc
 
     def to_dict(self) -> dict:
         return {"settings": self.settings,
-                "designs": self.summary.reset_index().to_dict(orient="records")}
+                "designs": self.designs.reset_index().to_dict(orient="records")}
+
+    def write(self, out_dir) -> dict[str, Path]:
+        """OUT/simulation.json (`to_dict`) and, when kept, OUT/estimates.csv (one row per trial and design)."""
+        paths = {"json": Path(out_dir) / "simulation.json"}
+        self.to_json(paths["json"])
+        if len(self.estimates):
+            paths["estimates"] = Path(out_dir) / "estimates.csv"
+            atomic_write_text(paths["estimates"], self.estimates.to_csv(index=False))
+        return paths
 
     def __str__(self) -> str:
         s = self.settings
@@ -271,7 +209,7 @@ class SimulationResult:
                 f"{s['drift']}, alpha {s['alpha']} ({s['hc']} robust SE)")
         cols = ["rejection_rate", "mc_se", "mean_estimate", "bias", "empirical_sd", "mean_se", "coverage",
                 "n_enrolled"]
-        return head + "\n" + self.summary[cols].to_string(float_format=lambda v: f"{v:.4f}")
+        return head + "\n" + self.designs[cols].to_string(float_format=lambda v: f"{v:.4f}")
 
     __repr__ = __str__
 
@@ -294,13 +232,15 @@ def _summarise(results: dict, effect: float, n_per_arm: int, c: int) -> pd.DataF
     return pd.DataFrame(rows).set_index("design")
 
 
+@renamed_kwargs(scheduler="client")
 def simulate_trials(twin, baseline_pool: pd.DataFrame, n_per_arm: int = 100, effect: float = 0.0,
                     n_trials: int = 10_000, designs=DESIGNS, outcome: str | None = None, alpha: float = 0.05,
-                    random_state=0, scheduler=None, chunk_trials: int = 500, control_fraction: float = 0.5,
+                    random_state=0, client=None, chunk_trials: int = 500, control_fraction: float = 0.5,
                     drift: float = 0.0, hc: str = "HC3", keep_estimates: bool = True) -> SimulationResult:
     """Simulate ``n_trials`` two-arm trials from ``twin`` and report each design's operating characteristics.
 
-    Returns a :class:`SimulationResult` whose ``summary`` has, per design: rejection_rate (type I
+    ``client``: a Dask client, cluster or scheduler address to fan the chunks out to (None: in-process).
+    Returns a :class:`SimulationResult` whose ``summary()`` has, per design: rejection_rate (type I
     error when ``effect`` = 0, power otherwise) with its Monte Carlo SE ``mc_se``, mean_estimate,
     bias (and its MC SE), empirical_sd, mean_se, coverage of the (1 - alpha) CI (and its MC SE),
     and the patients enrolled / analysed per trial.
@@ -328,12 +268,12 @@ def simulate_trials(twin, baseline_pool: pd.DataFrame, n_per_arm: int = 100, eff
               "effect": float(effect), "outcome": outcome, "control_fraction": control_fraction,
               "drift": float(drift), "seed": seed, "designs": designs, "alpha": alpha, "hc": hc}
              for b, seed in zip(sizes, seeds)]
-    parts = parallel_map(_simulate_chunk, tasks, client=scheduler, desc="simulating trials")
+    parts = parallel_map(_simulate_chunk, tasks, client=client, desc="simulating trials")
     merged = {d: {k: np.concatenate([p[d][k] for p in parts]) for k in parts[0][d]} for d in designs}
     for d in designs:
         merged[d]["alpha"] = alpha
     c = int(round(control_fraction * n_per_arm))
-    summary = _summarise(merged, effect, int(n_per_arm), c)
+    per_design = _summarise(merged, effect, int(n_per_arm), c)
     est = pd.DataFrame()
     if keep_estimates:
         est = pd.concat([pd.DataFrame({"trial": np.arange(n_trials), "design": d,
@@ -344,14 +284,16 @@ def simulate_trials(twin, baseline_pool: pd.DataFrame, n_per_arm: int = 100, eff
                 "n_randomised_control_synthetic_design": c, "drift": float(drift), "hc": hc,
                 "random_state": random_state if isinstance(random_state, (int, type(None))) else "generator",
                 "chunk_trials": chunk_trials, "pool_size": len(pool)}
-    return SimulationResult(summary=summary, estimates=est, settings=settings)
+    return SimulationResult(designs=per_design, estimates=est, settings=settings)
 
 
+@renamed_kwargs(scheduler="client")
 def power_curve(twin, baseline_pool: pd.DataFrame, effects=(0.0, 10.0, 20.0, 30.0), n_per_arm=(100,),
                 designs=DESIGNS, n_trials: int = 2000, random_state=0, **kwargs) -> pd.DataFrame:
     """Rejection rate of each design over a grid of effects x sample sizes (one seed per grid point).
 
     Returns a long DataFrame: n_per_arm, effect, design, rejection_rate, mc_se, mean_se, coverage, bias.
+    ``kwargs`` go to :func:`simulate_trials` (e.g. ``client=``, ``outcome=``, ``drift=``).
     """
     grid = [(int(n), float(e)) for n in n_per_arm for e in effects]
     seeds = spawn_seeds(random_state, len(grid))
@@ -359,7 +301,7 @@ def power_curve(twin, baseline_pool: pd.DataFrame, effects=(0.0, 10.0, 20.0, 30.
     for (n, e), seed in zip(grid, seeds):
         res = simulate_trials(twin, baseline_pool, n_per_arm=n, effect=e, n_trials=n_trials, designs=designs,
                               random_state=seed, keep_estimates=False, **kwargs)
-        for d, r in res.summary.iterrows():
+        for d, r in res.designs.iterrows():
             rows.append({"n_per_arm": n, "effect": e, "design": d, "rejection_rate": r["rejection_rate"],
                          "mc_se": r["mc_se"], "mean_se": r["mean_se"], "coverage": r["coverage"],
                          "bias": r["bias"], "n_enrolled": r["n_enrolled"]})

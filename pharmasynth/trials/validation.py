@@ -19,13 +19,12 @@ import math
 
 import numpy as np
 import pandas as pd
+
+from .._util.figures import new_figure
+from ..evaluation.metric import MetricResult, metric
+from ..evaluation.report import Report
 from ..errors import DataError, SchemaError
-
-
-def _report(title):
-    from ..evaluation.report import Report
-
-    return Report(title=title)
+from .report import coverage_metric
 
 
 def visit_accuracy(twin, heldout: pd.DataFrame, levels=(0.8, 0.95)) -> pd.DataFrame:
@@ -87,32 +86,48 @@ def km_overlap(real_time, real_event, syn_time, syn_event, grid=None) -> dict:
             "km_real": a, "km_synthetic": b}
 
 
+def visit_metrics(accuracy: pd.DataFrame, levels=(0.8, 0.95)) -> list[MetricResult]:
+    """Per visit (rows of `visit_accuracy`): rho (utility) and the coverage of each level (validity)."""
+    out = []
+    for _, r in accuracy.iterrows():
+        if "rho" in r and pd.notna(r.get("rho")):
+            out.append(metric(f"rho:{r['visit']}", "utility", r["rho"], direction="higher", bounds=(-1.0, 1.0),
+                              ci=(r["rho_ci_low"], r["rho_ci_high"]),
+                              notes=f"correlation of the twin's prediction with the observed {r['visit']} "
+                                    f"(n={r['n']}); PROCOVA's variance factor is 1 - rho^2 = {1 - r['rho'] ** 2:.3f}"))
+        for lev in levels:
+            key = f"coverage_{int(round(lev * 100))}"
+            c, n = r[key], r["n"]
+            if n and pd.notna(c):
+                out.append(coverage_metric(f"{key}:{r['visit']}", c, n, lev,
+                                           f"share of held-out {r['visit']} inside the {lev:.0%} predictive interval"))
+    return out
+
+
+def event_metrics(calibration: pd.DataFrame, overlap: dict, n_groups: int, times) -> list[MetricResult]:
+    """The event model: calibration error (validity), KM distance and log-rank p of synthetic vs real (fidelity)."""
+    return [
+        metric("event_calibration_max_abs_error", "validity", float(calibration["abs_error"].max()),
+               direction="lower", bounds=(0.0, 1.0),
+               notes=f"largest |predicted - KM observed| survival over {n_groups} risk groups at times {list(times)}"),
+        metric("km_max_distance", "fidelity", overlap["max_km_distance"], direction="lower", bounds=(0.0, 1.0),
+               notes="largest vertical distance between the KM curves of real and synthetic controls"),
+        metric("km_logrank_p", "fidelity", overlap["logrank_p"], direction="higher", bounds=(0.0, 1.0), score=None,
+               notes="log-rank test real vs synthetic controls (large p: no detectable difference); not scored"),
+    ]
+
+
 def validate_twin(twin, heldout: pd.DataFrame, levels=(0.8, 0.95), times=None, n_groups: int = 3,
                   random_state=0, plots: bool = True, title: str = "Digital twin on held-out controls"):
     """Twin-specific checks on held-out control patients -> (Report, {name: DataFrame})."""
-    from ..evaluation.metric import metric
-
     if len(heldout) < 10:
         raise DataError(f"{len(heldout)} held-out patients; at least 10 are needed to validate a twin.")
-    rep = _report(title)
+    rep = Report(title=title)
     tables = {}
     if twin.visits:
         acc = visit_accuracy(twin, heldout, levels)
         tables["visit_accuracy"] = acc
-        for _, r in acc.iterrows():
-            if "rho" in r and pd.notna(r.get("rho")):
-                rep.add(metric(f"rho:{r['visit']}", "utility", r["rho"], direction="higher", bounds=(-1.0, 1.0),
-                               ci=(r["rho_ci_low"], r["rho_ci_high"]),
-                               notes=f"correlation of the twin's prediction with the observed {r['visit']} "
-                                     f"(n={r['n']}); PROCOVA's variance factor is 1 - rho^2 = {1 - r['rho'] ** 2:.3f}"))
-            for lev in levels:
-                key = f"coverage_{int(round(lev * 100))}"
-                c, n = r[key], r["n"]
-                if n and pd.notna(c):
-                    se = math.sqrt(max(c * (1 - c), 1e-12) / n)
-                    rep.add(metric(f"coverage_{int(round(lev * 100))}:{r['visit']}", "validity", c, direction="target",
-                                   target=lev, bounds=(0.0, 1.0), ci=(max(0.0, c - 1.96 * se), min(1.0, c + 1.96 * se)),
-                                   notes=f"share of held-out {r['visit']} inside the {lev:.0%} predictive interval"))
+        rep.add(*visit_metrics(acc, levels))
     if twin.has_event_:
         t = heldout[twin.time].to_numpy(float)
         e = heldout[twin.event].to_numpy(int)
@@ -120,37 +135,26 @@ def validate_twin(twin, heldout: pd.DataFrame, levels=(0.8, 0.95), times=None, n
             times = list(np.quantile(t, [0.25, 0.5, 0.75]).round())
         cal = event_calibration(twin, heldout, times, n_groups)
         tables["event_calibration"] = cal
-        rep.add(metric("event_calibration_max_abs_error", "validity", float(cal["abs_error"].max()),
-                       direction="lower", bounds=(0.0, 1.0),
-                       notes=f"largest |predicted - KM observed| survival over {n_groups} risk groups at times {list(times)}"))
         syn = twin.sample(heldout, n_draws=1, random_state=random_state)
         ov = km_overlap(t, e, syn[twin.time].to_numpy(), syn[twin.event].to_numpy())
         tables["km_overlap"] = pd.DataFrame({"time": ov["grid"], "km_real": ov["km_real"], "km_synthetic": ov["km_synthetic"]})
-        rep.add(metric("km_max_distance", "fidelity", ov["max_km_distance"], direction="lower", bounds=(0.0, 1.0),
-                       notes="largest vertical distance between the KM curves of real and synthetic controls"))
-        rep.add(metric("km_logrank_p", "fidelity", ov["logrank_p"], direction="higher", bounds=(0.0, 1.0), score=None,
-                       notes="log-rank test real vs synthetic controls (large p: no detectable difference); not scored"))
+        rep.add(*event_metrics(cal, ov, n_groups, times))
     for name, tab in tables.items():
         rep.add_table(name, tab)
-    rep.meta.update({"n_heldout": len(heldout), "twin": twin.summary()})
+    rep.meta.update({"n_heldout": len(heldout), "twin": twin.describe()})
     if plots:
         _plots(rep, twin, heldout, tables, random_state)
     return rep, tables
 
 
 def _plots(rep, twin, heldout, tables, random_state):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     if twin.visits:
         k = min(6, len(heldout))
         sub = heldout.iloc[:k]
         draws = twin.sample(sub, n_draws=30, random_state=random_state)
         iv = twin.predict_interval(sub, 0.95)
         pred = twin.predict(sub)
-        fig, axes = plt.subplots(1, k, figsize=(2.6 * k, 2.8), sharey=True)
+        fig, axes = new_figure(1, k, figsize=(2.6 * k, 2.8), sharey=True)
         axes = np.atleast_1d(axes)
         x = np.arange(len(twin.visits))
         ids = draws["id"].unique()
@@ -168,10 +172,9 @@ def _plots(rep, twin, heldout, tables, random_state):
         fig.tight_layout()
         rep.add_figure("Twin trajectories and 95% predictive bands", fig,
                        "Grey: 30 sampled trajectories under control; band: 95% predictive interval; red: observed.")
-        plt.close(fig)
     if "km_overlap" in tables:
         tab = tables["km_overlap"]
-        fig, ax = plt.subplots(figsize=(5, 3.2))
+        fig, ax = new_figure(figsize=(5, 3.2))
         ax.step(tab["time"], tab["km_real"], where="post", label="real controls (held out)")
         ax.step(tab["time"], tab["km_synthetic"], where="post", label="synthetic controls (twin)")
         ax.set_xlabel(twin.time)
@@ -179,7 +182,6 @@ def _plots(rep, twin, heldout, tables, random_state):
         ax.legend(fontsize=8)
         fig.tight_layout()
         rep.add_figure("Kaplan-Meier: real vs synthetic controls", fig, "Synthetic: one twin draw per held-out patient.")
-        plt.close(fig)
 
 
 def evaluate_synthetic_patients(real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.DataFrame | None = None,

@@ -93,10 +93,10 @@ def test_malformed_rules_file(tmp_path):
 def test_constant_target(tables):
     real, syn, holdout = _small(tables)
     with pytest.raises(DataError, match="'site' is constant"):
-        from pharmasynth.evaluation import utility_report
+        from pharmasynth.evaluation import utility_metrics
 
         r, s, h, schema = align_tables(real.assign(site="a"), syn, holdout)
-        utility_report(r, s, h, schema, target="site")
+        utility_metrics(r, s, h, schema, target="site")
 
 
 def test_unknown_target_or_sensitive_column(tables):

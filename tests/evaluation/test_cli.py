@@ -52,3 +52,12 @@ def test_bad_file_is_a_clean_error_naming_it(tables, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "empty.csv" in err and "Traceback" not in err
     assert not (tmp_path / "out" / "report.json").exists()
+
+
+def test_malformed_kinds_is_a_one_line_usage_error(tables, tmp_path, capsys):
+    p = _write(tables, tmp_path, n=60)
+    rc = main(["evaluate", "--real", str(p["real"]), "--synthetic", str(p["synthetic"]), "--kinds", "count",
+               "--out", str(tmp_path / "out")])
+    assert rc == 1
+    err = capsys.readouterr().err
+    assert "--kinds expects NAME=VALUE, got 'count'" in err and "Traceback" not in err

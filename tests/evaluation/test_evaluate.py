@@ -1,12 +1,12 @@
+import importlib
 import json
-import sys
 
 import pytest
 
-import pharmasynth.evaluation.evaluate  # noqa: F401  (the module; the package exports a function of that name)
 from pharmasynth.evaluation import IndependentMarginals, evaluate
 
-evaluate_mod = sys.modules["pharmasynth.evaluation.evaluate"]
+# the module (the package exports a function of the same name)
+evaluate_mod = importlib.import_module("pharmasynth.evaluation.evaluate")
 
 RULES = {"rules": [{"name": "y_bounded", "require": "y between -6 and 6"},
                    {"name": "grade_follows_x", "forbid": 'grade == "high" and x < 0.5'}]}
@@ -23,7 +23,7 @@ def test_all_four_groups_and_meta(tables):
                    plots=False)
     groups = rep.group_scores()
     assert all(groups[g]["n_scored"] > 0 for g in ("fidelity", "utility", "privacy", "validity")), groups
-    assert not any(groups[g]["failed"] for g in groups), rep.summary()
+    assert not any(groups[g]["failed"] for g in groups), rep.to_text()
     assert rep.meta["rows"] == {"real": 400, "synthetic": 400, "holdout": 400}
     assert rep.meta["columns"]["when"] == "datetime" and rep.meta["random_state"] == 0
     names = {m.name for m in rep.metrics}
@@ -58,13 +58,13 @@ def test_one_failing_part_shows_as_failed(tables, monkeypatch):
 
     def broken(*a, **k):
         raise RuntimeError("privacy exploded")
-    monkeypatch.setattr(evaluate_mod, "privacy_report", broken)
+    monkeypatch.setattr(evaluate_mod, "privacy_metrics", broken)
     with pytest.warns(UserWarning, match="privacy exploded"):
         rep = evaluate(real, fresh, holdout=holdout, target="flag", random_state=0, plots=False)
     g = rep.group_scores()
     assert g["privacy"]["failed"] == ["privacy"] and g["privacy"]["score"] is None
     assert g["fidelity"]["score"] is not None
-    assert "FAILED, not averaged: privacy" in rep.summary()
+    assert "FAILED, not averaged: privacy" in rep.to_text()
 
 
 def test_without_holdout_privacy_and_utility_are_skipped_not_failed(tables):

@@ -1,19 +1,19 @@
 import numpy as np
 import pandas as pd
 
-from pharmasynth.evaluation import IndependentMarginals, fidelity_report
+from pharmasynth.evaluation import IndependentMarginals, fidelity_metrics
 from pharmasynth.evaluation.fidelity import correlation_similarity, cramers_v, ks_complement, tv_complement
 from pharmasynth.evaluation.tabular import align_tables
 
 
-def _values(rep):
-    return {m.name: m.value for m in rep.metrics}
+def _values(rows):
+    return {m.name: m.value for m in rows}
 
 
 def test_same_distribution_scores_high(tables):
     real, fresh, _ = tables
     r, s, _, schema = align_tables(real, fresh)
-    v = _values(fidelity_report(r, s, schema, random_state=0))
+    v = _values(fidelity_metrics(r, s, schema, random_state=0))
     assert v["column_shape"] > 0.93
     assert v["pair_trends_strong"] > 0.9
     assert abs(v["detection_auc"] - 0.5) < 0.07
@@ -23,9 +23,9 @@ def test_independent_marginals_break_pairs_but_not_shapes(tables):
     real, fresh, _ = tables
     base = IndependentMarginals(random_state=0).fit(real).sample(len(real))
     r, s, _, schema = align_tables(real, base)
-    v = _values(fidelity_report(r, s, schema, random_state=0))
+    v = _values(fidelity_metrics(r, s, schema, random_state=0))
     r2, s2, _, _ = align_tables(real, fresh)
-    good = _values(fidelity_report(r2, s2, schema, random_state=0))
+    good = _values(fidelity_metrics(r2, s2, schema, random_state=0))
     assert v["column_shape"] > 0.93                       # shapes kept
     assert v["pair_trends_strong"] < good["pair_trends_strong"] - 0.15   # relations lost
     assert v["detection_auc"] > 0.75                      # and a classifier notices

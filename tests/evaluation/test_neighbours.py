@@ -2,8 +2,30 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pharmasynth.evaluation.neighbours import brute_force_dcr, dcr, nearest_distances
-from pharmasynth.evaluation.tabular import align_tables
+from pharmasynth.evaluation.neighbours import DistanceEncoder, dcr, nearest_distances
+from pharmasynth.evaluation.tabular import align_tables, as_float
+
+
+def brute_force_dcr(query, reference, schema, encoder=None):
+    """Slow, obviously-correct reference implementation: row by row, column by column."""
+    enc = encoder or DistanceEncoder(schema, reference, [query])
+    out = np.empty(len(query))
+    for i in range(len(query)):
+        best = np.inf
+        for jr in range(len(reference)):
+            d = 0.0
+            for c in enc.numeric:
+                a = as_float(query[c].iloc[[i]], datetime_unit="s")[0]
+                b = as_float(reference[c].iloc[[jr]], datetime_unit="s")[0]
+                if np.isnan(a) and np.isnan(b):
+                    continue
+                d += 1.0 if (np.isnan(a) or np.isnan(b)) else min(abs(a - b) / enc.ranges[c], 1.0)
+            for c in enc.categorical:
+                a, b = enc._cat_key(query[c].iloc[[i]]).iloc[0], enc._cat_key(reference[c].iloc[[jr]]).iloc[0]
+                d += 0.0 if a == b else 1.0
+            best = min(best, d / enc.n_columns)
+        out[i] = best
+    return out
 
 
 def _small(rng, n):
@@ -48,7 +70,7 @@ def test_dask_cluster_gives_identical_distances():
     r, qa, _, schema = align_tables(ref, q)
     local = nearest_distances(qa, r, schema, k=2, chunk_rows=16)
     with LocalCluster(n_workers=2, processes=False, threads_per_worker=1, dashboard_address=None) as cluster:
-        remote = nearest_distances(qa, r, schema, k=2, chunk_rows=16, scheduler=cluster)
+        remote = nearest_distances(qa, r, schema, k=2, chunk_rows=16, client=cluster)
     np.testing.assert_array_equal(local[0], remote[0])
     np.testing.assert_array_equal(local[1], remote[1])
 
@@ -56,8 +78,6 @@ def test_dask_cluster_gives_identical_distances():
 def test_shared_scaling_with_reference_outside_the_scaled_range():
     """Scaled by a third table's ranges, the reference itself can leave [0, 1]; missing values in
     several columns on both sides; the fast path must still equal the row-by-row definition."""
-    from pharmasynth.evaluation.neighbours import DistanceEncoder
-
     rng = np.random.default_rng(3)
     base, ref, q = _small(rng, 30), _small(rng, 45), _small(rng, 33)
     ref["a"] = ref["a"] * 3                       # wider than the scaling table
@@ -67,3 +87,15 @@ def test_shared_scaling_with_reference_outside_the_scaled_range():
     enc = DistanceEncoder(schema, base_a, [q_a, ref_a])
     fast = nearest_distances(q_a, ref_a, schema, k=1, chunk_rows=7, encoder=enc)[0][:, 0]
     np.testing.assert_allclose(fast, brute_force_dcr(q_a, ref_a, schema, encoder=enc), atol=1e-6)
+
+
+def test_scheduler_keyword_is_a_deprecated_alias_of_client():
+    rng = np.random.default_rng(4)
+    ref, q = _small(rng, 30), _small(rng, 20)
+    r, qa, _, schema = align_tables(ref, q)
+    with pytest.warns(FutureWarning, match=r"nearest_distances\(scheduler=\.\.\.\).*client="):
+        old = nearest_distances(qa, r, schema, k=2, scheduler="local")
+    new = nearest_distances(qa, r, schema, k=2, client="local")
+    np.testing.assert_array_equal(old[0], new[0])
+    with pytest.warns(FutureWarning, match=r"dcr\(scheduler=\.\.\.\)"):
+        np.testing.assert_array_equal(dcr(qa, r, schema, scheduler="local"), new[0][:, 0])

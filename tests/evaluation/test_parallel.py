@@ -9,11 +9,6 @@ def _draw(seed):
     return np.random.default_rng(seed).normal(size=3).sum()
 
 
-# Dask workers must be able to import the task function: use one from an installed package
-# (a function defined in a test module is not importable on the workers).
-from pharmasynth.evaluation.fidelity import ks_complement  # noqa: E402
-
-
 def test_in_process_keeps_order():
     assert parallel_map(lambda x: x * x, range(6)) == [0, 1, 4, 9, 16, 25]
 
@@ -53,7 +48,7 @@ def test_local_cluster_by_address_matches_in_process(tables):
     d_local, i_local = nearest_distances(s, r, schema, k=2, chunk_rows=300)
     with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster:
         remote = parallel_map(draw, seeds, client=cluster.scheduler_address)
-        d_remote, i_remote = nearest_distances(s, r, schema, k=2, chunk_rows=300, scheduler=cluster)
+        d_remote, i_remote = nearest_distances(s, r, schema, k=2, chunk_rows=300, client=cluster)
     assert remote == local
     np.testing.assert_array_equal(d_remote, d_local)
     np.testing.assert_array_equal(i_remote, i_local)

@@ -1,19 +1,17 @@
-import numpy as np
-import pytest
 import pandas as pd
 
-from pharmasynth.evaluation import privacy_report
+from pharmasynth.evaluation import Report, privacy_metrics
 from pharmasynth.evaluation.tabular import align_tables
 
 
-def _by_name(rep):
-    return {m.name: m for m in rep.metrics}
+def _by_name(rows):
+    return {m.name: m for m in rows}
 
 
 def test_fresh_draws_look_private(tables):
     real, fresh, holdout = tables
     r, s, h, schema = align_tables(real, fresh, holdout)
-    m = _by_name(privacy_report(r, s, h, schema, sensitive=["site"], random_state=0, plots=False))
+    m = _by_name(privacy_metrics(r, s, h, schema, sensitive=["site"], random_state=0))
     assert m["exact_copy_rate"].value == 0
     share = m["dcr_share_closer_to_train"]
     assert share.ci[0] - 0.02 <= 0.5 <= share.ci[1] + 0.02
@@ -27,7 +25,7 @@ def test_copied_training_rows_are_caught(tables):
     real, _, holdout = tables
     copies = real.sample(len(real), replace=True, random_state=0).reset_index(drop=True)
     r, s, h, schema = align_tables(real, copies, holdout)
-    m = _by_name(privacy_report(r, s, h, schema, sensitive=["site"], random_state=0, plots=False))
+    m = _by_name(privacy_metrics(r, s, h, schema, sensitive=["site"], random_state=0))
     assert m["exact_copy_rate"].value == 1.0 and m["exact_copy_rate"].score == 0.0
     # the share compares equal-size samples (600 of the 1,200 training rows vs the 600 holdout
     # rows): half the copies have their source in the sample (share 1), half compete like fresh
@@ -43,7 +41,7 @@ def test_copied_training_rows_are_caught(tables):
 def test_without_holdout_rows_are_skipped(tables):
     real, fresh, _ = tables
     r, s, _, schema = align_tables(real, fresh)
-    m = _by_name(privacy_report(r, s, None, schema, random_state=0, plots=False))
+    m = _by_name(privacy_metrics(r, s, None, schema, random_state=0))
     assert m["dcr_share_closer_to_train"].status == "skipped"
     assert m["membership_inference_auc_worst"].status == "skipped"
     assert m["exact_copy_rate"].status == "ok"
@@ -52,23 +50,20 @@ def test_without_holdout_rows_are_skipped(tables):
 def test_same_seed_same_report(tables):
     real, fresh, holdout = tables
     r, s, h, schema = align_tables(real, fresh, holdout)
-    a = privacy_report(r, s, h, schema, random_state=3, plots=False).details()
-    b = privacy_report(r, s, h, schema, random_state=3, plots=False).details()
+    a = Report(privacy_metrics(r, s, h, schema, random_state=3)).details()
+    b = Report(privacy_metrics(r, s, h, schema, random_state=3)).details()
     pd.testing.assert_frame_equal(a, b)
 
 
-def test_fast_auc_and_tpr_match_sklearn_with_ties():
-    """The sort-based AUC / TPR@1%FPR used in the bootstrap equals sklearn's exact ROC."""
-    from sklearn.metrics import roc_auc_score, roc_curve
+def test_the_sdmetrics_scores_in_the_report_are_the_standalone_functions(tables):
+    """One implementation serves both: on the same synthetic rows the report's rows equal the functions."""
+    from pharmasynth.evaluation import dcr_baseline_protection, dcr_overfitting_protection
 
-    from pharmasynth.evaluation.privacy import _auc_and_tpr
-
-    rng = np.random.default_rng(0)
-    for _ in range(100):
-        n1, n0 = rng.integers(5, 400, 2)
-        y = np.r_[np.ones(n1), np.zeros(n0)]
-        s = np.round(rng.normal(size=n1 + n0) + 0.5 * y, int(rng.integers(0, 3)))  # rounding makes ties
-        auc, tpr = _auc_and_tpr(s[y == 1], s[y == 0])
-        fpr, tprs, _ = roc_curve(y, s, drop_intermediate=False)
-        assert auc == pytest.approx(roc_auc_score(y, s), abs=1e-12)
-        assert tpr == pytest.approx(np.max(tprs[fpr <= 0.01]), abs=1e-12)
+    real, fresh, holdout = tables
+    r, s, h, schema = align_tables(real.iloc[:400], fresh.iloc[:300], holdout.iloc[:200])
+    m = _by_name(privacy_metrics(r, s, h, schema, random_state=0))
+    over = dcr_overfitting_protection(r, s, h, schema)
+    assert m["dcr_overfitting_protection"].value == over["score"]
+    assert m["dcr_overfitting_protection"].details["share_closer_to_train"] == over["closer_to_training"]
+    base = dcr_baseline_protection(r, s, schema, random_state=0)
+    assert m["dcr_baseline_protection"].details["median_dcr_synthetic"] == base["median_dcr_synthetic"]

@@ -25,7 +25,7 @@ def test_failed_metric_is_shown_and_never_averaged():
     assert g["privacy"]["score"] == pytest.approx(0.8) and g["privacy"]["skipped"] == ["needs_holdout"]
     # overall = equal-weight mean of the groups that have scores (utility, validity left out, said so)
     assert rep.score() == pytest.approx((0.6 + 0.8) / 2)
-    text = rep.summary()
+    text = rep.to_text()
     assert "FAILED, not averaged: boom" in text and "ZeroDivisionError" in text and "weights:" in text
     row = rep.details().set_index("name").loc["boom"]
     assert row["status"] == "failed" and (row["score"] is None or math.isnan(row["score"]))
@@ -42,7 +42,7 @@ def test_json_contract_and_atomic_files(tmp_path):
     with pytest.warns(UserWarning):
         rep = _report()
     rep.add_table("t", pd.DataFrame({"x": [1, 2]}))
-    paths = rep.save(tmp_path / "out")
+    paths = rep.write(tmp_path / "out")
     data = json.loads(paths["json"].read_text())
     assert set(data["groups"]) == {"fidelity", "utility", "privacy", "validity"}
     assert data["score"] == pytest.approx(rep.score())
@@ -73,10 +73,50 @@ def test_interrupted_write_leaves_the_old_file(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
 
 
-def test_metric_knows_direction_and_bounds():
-    m = metric("x", "privacy", 0.25, direction="lower")
-    assert m.score == pytest.approx(0.75)
-    t = metric("auc", "privacy", 0.7, direction="target", target=0.5)
-    assert t.score is not None and t.score < 1
-    with pytest.raises(ValueError):
-        MetricResult(name="x", group="nonsense", value=1.0)
+def test_summary_is_one_row_per_group_and_to_text_is_the_readable_one():
+    with pytest.warns(UserWarning):
+        rep = _report()
+    s = rep.summary()
+    assert isinstance(s, pd.DataFrame)
+    assert list(s.columns) == ["group", "score", "weight", "n_scored", "n_metrics", "failed", "skipped"]
+    s = s.set_index("group")
+    assert list(s.index) == ["fidelity", "utility", "privacy", "validity"]
+    assert s.loc["fidelity", "score"] == pytest.approx(0.6) and s.loc["fidelity", "n_scored"] == 2
+    assert s.loc["utility", "failed"] == ["boom"] and s.loc["privacy", "skipped"] == ["needs_holdout"]
+    assert str(rep) == rep.to_text() and rep.to_text().startswith("t\n=")
+
+
+def test_old_names_warn_and_still_work(tmp_path):
+    with pytest.warns(UserWarning):
+        rep = _report()
+    with pytest.warns(FutureWarning, match=r"Report\.save.*Report\.write"):
+        paths = rep.save(tmp_path, "old")
+    assert paths == {"json": tmp_path / "old.json", "html": tmp_path / "old.html"}
+    assert json.loads(paths["json"].read_text())["score"] == pytest.approx(rep.score())
+    with pytest.warns(FutureWarning, match=r"Report\.frame\(\).*details"):
+        pd.testing.assert_frame_equal(rep.frame(), rep.details())
+    rep.add(metric("column_shape", "fidelity", 0.9, details={"per_column": [
+        {"column": "x", "similarity": 0.9, "histogram": {"categories": []}}]}))
+    with pytest.warns(FutureWarning, match=r"Report\.frames"):
+        frames = rep.frames
+    assert list(frames) == ["column_shapes"] and list(frames["column_shapes"].columns) == ["column", "similarity"]
+
+
+def test_add_figure_takes_a_figure_or_a_png():
+    import sys
+
+    from pharmasynth._util.figures import figure_to_png_base64, new_figure
+
+    fig, ax = new_figure()
+    ax.plot([0, 1], [1, 0])
+    rep = Report().add_figure("made with new_figure", fig, "caption", section="fidelity")
+    png = figure_to_png_base64(fig)
+    rep.add_figure("ready PNG", png)
+    assert [f.title for f in rep.figures] == ["made with new_figure", "ready PNG"]
+    assert rep.figures[1].png_base64 == png and rep.figures[0].section == "fidelity"
+    assert rep.figures[0].png_base64.startswith("iVBORw0KGgo")           # a PNG signature
+    import matplotlib.pyplot as plt                                       # a pyplot figure is released
+
+    before = len(plt.get_fignums())
+    Report().add_figure("pyplot", plt.figure())
+    assert len(plt.get_fignums()) == before and "matplotlib.pyplot" in sys.modules

@@ -1,12 +1,9 @@
-import warnings
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from pharmasynth.errors import RuleError, RuleWarning
 from pharmasynth.evaluation import Rule, RuleSet
-from pharmasynth.evaluation.rules import parse, tokenize
 
 
 @pytest.fixture
@@ -51,14 +48,6 @@ def test_date_order_and_date_literals(patients):
     # the missing visit (row 3) is unknown, not a violation
     assert _viol("date(visit) >= date(enrolled)", patients) == [False, True, False, False, False]
     assert _viol('visit < date("2020-05-15")', patients) == [False, False, False, False, True]
-
-
-def test_no_eval_only_the_language():
-    for bad in ["__import__('os').system('true')", "open('x')", "age >= 1; x", "lambda: 1", "age >> 2", "age ="]:
-        with pytest.raises(RuleError):
-            Rule("bad", bad)
-    assert [t.kind for t in tokenize("a <= 3")][:3] == ["name", "op", "number"]
-    assert parse("a between 1 and 2") is not None
 
 
 def test_ruleset_api(patients):

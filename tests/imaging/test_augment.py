@@ -1,8 +1,11 @@
 """The augmentation workflow end to end with a tiny generator (real classifier, real filters)."""
 
-import numpy as np
+import json
 
-from pharmasynth.imaging.augment import augment_rare_class
+import numpy as np
+import pytest
+
+from pharmasynth.imaging import augment_rare_class, augmentation_report
 
 
 def _data(n_per, seed, size=16):
@@ -15,18 +18,24 @@ def _data(n_per, seed, size=16):
     return np.concatenate(xs).astype(np.float32), np.concatenate(ys)
 
 
-def test_augmentation_end_to_end_with_a_tiny_generator():
-    xtr, ytr = _data([30, 30, 4], 0)
-    xte, yte = _data([15, 15, 15], 1)
-    names = ["a", "b", "lesion"]
+XTR, YTR = _data([30, 30, 4], 0)
+XTE, YTE = _data([15, 15, 15], 1)
+NAMES = ["a", "b", "lesion"]
 
-    def gen(n, label, seed):
-        x, _ = _data([0, 0, n] if label == 2 else [n, 0, 0], 100 + seed)
-        return np.concatenate([x[:-2], xtr[ytr == 2][:2]])  # two exact copies of training images
 
-    res = augment_rare_class((xtr, ytr, names), (xte, yte, names), rare="lesion", k=5, generator=gen,
-                             seeds=(0, 1), n_bootstrap=50, classifier_kwargs={"epochs": 5})
-    d = res.to_dict()
+def gen(n, label, seed):
+    x, _ = _data([0, 0, n] if label == 2 else [n, 0, 0], 100 + seed)
+    return np.concatenate([x[:-2], XTR[YTR == 2][:2]])  # two exact copies of training images
+
+
+@pytest.fixture(scope="module")
+def result():
+    return augment_rare_class((XTR, YTR, NAMES), (XTE, YTE, NAMES), rare="lesion", k=5, model=gen,
+                              seeds=(0, 1), n_bootstrap=50, classifier_kwargs={"epochs": 5})
+
+
+def test_augmentation_end_to_end_with_a_tiny_generator(result):
+    d = result.to_dict()
     assert d["filter_counts"]["generated"] == 20
     assert d["filter_counts"]["after_near_copy_filter"] == 18  # the two copies are dropped
     for arm in ("real_only", "real_plus_synthetic"):
@@ -34,3 +43,57 @@ def test_augmentation_end_to_end_with_a_tiny_generator():
         assert r["ci_low"] <= r["value"] <= r["ci_high"]
         assert 0 <= d[arm]["balanced_accuracy"]["value"] <= 1
     assert d["real_plus_synthetic"]["n_train"] == 64 + d["filter_counts"]["after_classifier_filter"]
+
+
+def test_result_shape_summary_json_write(result, tmp_path):
+    s = result.summary()
+    assert list(s.columns) == ["arm", "metric", "class", "value", "ci_low", "ci_high"]
+    assert len(s) == 2 * (3 + 2)
+    row = s[(s.arm == "real_only") & (s.metric == "recall") & (s["class"] == "lesion")].iloc[0]
+    assert row.value == result.real_only["per_class_recall"]["lesion"]["value"]
+    assert json.loads(result.to_json()) == json.loads(json.dumps(result.to_dict()))
+    paths = result.write(tmp_path)
+    assert json.loads(paths["json"].read_text()) == json.loads(result.to_json())
+    assert paths["json"] == tmp_path / "augmentation.json"
+
+
+def test_report_has_figures_and_leaves_pyplot_alone(result):
+    import matplotlib
+
+    backend = matplotlib.get_backend()
+    rep = augmentation_report(result, XTR, YTR)
+    assert {m.name for m in rep.metrics} >= {"lesion_recall_real_only", "balanced_accuracy_real_plus_synthetic"}
+    assert len(rep.figures) == 2 and rep.figures[0].png_base64
+    assert matplotlib.get_backend() == backend
+    import matplotlib.pyplot as plt
+
+    assert plt.get_fignums() == []
+
+
+def test_deprecated_generator_keywords():
+    quick = dict(k=2, seeds=(0,), n_bootstrap=5, classifier_kwargs={"epochs": 1})
+    new = augment_rare_class((XTR, YTR, NAMES), (XTE, YTE, NAMES), model=gen, **quick)
+    with pytest.warns(FutureWarning, match="model="):
+        old = augment_rare_class((XTR, YTR, NAMES), (XTE, YTE, NAMES), generator=gen, **quick)
+    assert old.to_dict() == new.to_dict()
+    with pytest.raises(TypeError, match="both"):
+        augment_rare_class((XTR, YTR, NAMES), (XTE, YTE, NAMES), generator=gen, model=gen)
+
+
+class _Tiny:
+    """Any object with .sample(n, class_index, ...) serves as the model."""
+
+    def __init__(self):
+        self.calls = []
+
+    def sample(self, n, k, **kw):
+        self.calls.append((n, k, kw["random_state"]))
+        return gen(n, k, kw["random_state"])
+
+
+def test_deprecated_generator_steps_keyword_and_a_model_object():
+    model = _Tiny()
+    with pytest.warns(FutureWarning, match="model_train_steps"):
+        res = augment_rare_class((XTR, YTR, NAMES), (XTE, YTE, NAMES), k=1, model=model, generator_steps=5,
+                                 seeds=(0,), n_bootstrap=5, classifier_kwargs={"epochs": 1}, random_state=3)
+    assert model.calls == [(4, 2, 3)] and res.filter_counts["generated"] == 4

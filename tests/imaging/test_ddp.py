@@ -8,21 +8,20 @@ import subprocess
 import sys
 import textwrap
 
-import numpy as np
 import pytest
 import torch
 
 SCRIPT = textwrap.dedent("""
     import sys, numpy as np, torch
-    from pharmasynth.imaging.diffusion import ConditionalDiffusion
+    from pharmasynth.imaging import ConditionalDiffusion
     out = sys.argv[1]
     rng = np.random.default_rng(0)
     x = rng.uniform(-1, 1, (16, 1, 16, 16)).astype(np.float32)
     y = np.arange(16) % 2
     m = ConditionalDiffusion(image_size=16, num_classes=2, channels=(8, 8), attention_levels=(False, False),
                              num_head_channels=8, num_train_timesteps=100, batch_size=8, lr=1e-3,
-                             guidance_dropout=0.0, random_state=0)
-    m.fit(x, y, steps=3)
+                             guidance_dropout=0.0, train_steps=3, random_state=0)
+    m.fit(x, y)
     import os
     if int(os.environ.get("RANK", "0")) == 0:
         torch.save({k: v for k, v in m.network_.state_dict().items()}, out)
@@ -49,12 +48,11 @@ def test_two_gloo_ranks_match_one_process(tmp_path):
                     str(tmp_path / "ddp.pt")], check=True, env=env, timeout=300)
     single = torch.load(tmp_path / "single.pt", weights_only=True)
     ddp = torch.load(tmp_path / "ddp.pt", weights_only=True)
-    moved = 0
     for k, v in single.items():
         torch.testing.assert_close(ddp[k], v, rtol=1e-4, atol=1e-5)
     # and training actually changed the weights (the comparison is not between two initial states)
-    from pharmasynth.imaging.diffusion import ConditionalDiffusion
+    from pharmasynth.imaging import ConditionalDiffusion
     init = ConditionalDiffusion(image_size=16, num_classes=2, channels=(8, 8), attention_levels=(False, False),
-                                num_head_channels=8, random_state=0)._build_network().state_dict()
+                                num_head_channels=8, random_state=0).build_network().state_dict()
     moved = sum(not torch.equal(init[k], single[k]) for k in single)
     assert moved > len(single) // 2

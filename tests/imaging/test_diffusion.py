@@ -25,7 +25,7 @@ def toy_data(n=32, seed=0):
 @pytest.fixture(scope="module")
 def fitted():
     x, y = toy_data()
-    return ConditionalDiffusion(**TINY, random_state=0).fit(x, y, steps=40)
+    return ConditionalDiffusion(**TINY, train_steps=40, random_state=0).fit(x, y)
 
 
 def test_loss_decreases(fitted):
@@ -37,8 +37,8 @@ def test_loss_decreases(fitted):
 def test_cfg_sampling_shape_range_and_class(fitted):
     gaps = []
     for scale in (1.0, 3.0, 5.0):
-        dark = fitted.sample(6, label="dark", guidance_scale=scale, num_inference_steps=10, random_state=1)
-        bright = fitted.sample(6, label=1, guidance_scale=scale, num_inference_steps=10, random_state=1)
+        dark = fitted.sample(6, conditions="dark", guidance_scale=scale, num_inference_steps=10, random_state=1)
+        bright = fitted.sample(6, conditions=1, guidance_scale=scale, num_inference_steps=10, random_state=1)
         assert dark.shape == (6, 1, 16, 16) and dark.dtype == np.float32
         assert dark.min() >= -1 and dark.max() <= 1
         gaps.append(bright.mean() - dark.mean())
@@ -48,9 +48,9 @@ def test_cfg_sampling_shape_range_and_class(fitted):
 
 
 def test_same_seed_same_images(fitted):
-    a = fitted.sample(3, label=0, num_inference_steps=5, random_state=7)
-    b = fitted.sample(3, label=0, num_inference_steps=5, random_state=7)
-    c = fitted.sample(3, label=0, num_inference_steps=5, random_state=8)
+    a = fitted.sample(3, conditions=0, num_inference_steps=5, random_state=7)
+    b = fitted.sample(3, conditions=0, num_inference_steps=5, random_state=7)
+    c = fitted.sample(3, conditions=0, num_inference_steps=5, random_state=8)
     np.testing.assert_array_equal(a, b)
     assert not np.allclose(a, c)
 
@@ -73,8 +73,8 @@ GOLDEN_FIRST = [0.9608914256095886, 0.9633669257164001, 0.9232953190803528, -0.9
 
 def golden_images():
     x, y = toy_data(16, seed=3)
-    model = ConditionalDiffusion(**{**TINY, "batch_size": 8}, random_state=123).fit(x, y, steps=2)
-    return model.sample(2, label="bright", guidance_scale=2.0, num_inference_steps=5, random_state=42)
+    model = ConditionalDiffusion(**{**TINY, "batch_size": 8}, train_steps=2, random_state=123).fit(x, y)
+    return model.sample(2, conditions="bright", guidance_scale=2.0, num_inference_steps=5, random_state=42)
 
 
 def test_seeded_golden_values():
@@ -90,8 +90,8 @@ def test_save_load_round_trip(fitted, tmp_path):
     assert loaded.model_hash_ == fitted.model_hash_ and len(loaded.model_hash_) == 64
     assert loaded.class_names == ["dark", "bright"]
     # same weights (hash above); a fresh module may differ by float rounding in CPU kernels only
-    np.testing.assert_allclose(fitted.sample(2, label=1, num_inference_steps=4, random_state=3),
-                               loaded.sample(2, label=1, num_inference_steps=4, random_state=3), atol=1e-5)
+    np.testing.assert_allclose(fitted.sample(2, conditions=1, num_inference_steps=4, random_state=3),
+                               loaded.sample(2, conditions=1, num_inference_steps=4, random_state=3), atol=1e-5)
     # an altered weights file is refused
     (tmp_path / "m" / "model.safetensors").write_bytes(b"garbage")
     with pytest.raises(CheckpointError):
@@ -101,10 +101,10 @@ def test_save_load_round_trip(fitted, tmp_path):
 def test_resume_gives_exactly_the_same_weights(tmp_path):
     x, y = toy_data(24)
     settings = {**TINY, "guidance_dropout": 0.3}
-    straight = ConditionalDiffusion(**settings, random_state=5).fit(x, y, steps=6)
+    straight = ConditionalDiffusion(**settings, train_steps=6, random_state=5).fit(x, y)
     # "interrupted" after 3 steps (4 per epoch, so the resume point is mid-epoch), then resumed
-    ConditionalDiffusion(**settings, random_state=5).fit(x, y, steps=3, checkpoint_dir=tmp_path)
-    resumed = ConditionalDiffusion(**settings, random_state=5).fit(x, y, steps=6, checkpoint_dir=tmp_path)
+    ConditionalDiffusion(**settings, train_steps=3, random_state=5).fit(x, y, checkpoint_dir=tmp_path)
+    resumed = ConditionalDiffusion(**settings, train_steps=6, random_state=5).fit(x, y, checkpoint_dir=tmp_path)
     assert resumed.n_steps_ == 6
     for net in ("network_", "ema_network_"):
         a, b = getattr(straight, net).state_dict(), getattr(resumed, net).state_dict()
@@ -113,8 +113,8 @@ def test_resume_gives_exactly_the_same_weights(tmp_path):
     assert straight.loss_history_ == resumed.loss_history_
     # a checkpoint from other settings is refused rather than silently mixed in
     with pytest.raises(CheckpointError, match="other settings"):
-        ConditionalDiffusion(**{**settings, "lr": 1e-4}, random_state=5).fit(x, y, steps=6,
-                                                                             checkpoint_dir=tmp_path)
+        ConditionalDiffusion(**{**settings, "lr": 1e-4}, train_steps=6, random_state=5).fit(
+            x, y, checkpoint_dir=tmp_path)
 
 
 def test_global_rng_untouched():
@@ -122,7 +122,7 @@ def test_global_rng_untouched():
     torch.manual_seed(99)
     expected = torch.rand(3)
     torch.manual_seed(99)
-    ConditionalDiffusion(**TINY, random_state=0).fit(x, y, steps=1)
+    ConditionalDiffusion(**TINY, train_steps=1, random_state=0).fit(x, y)
     assert torch.equal(torch.rand(3), expected)
 
 
@@ -137,15 +137,15 @@ def test_global_rng_untouched():
 ])
 def test_bad_training_input(images, labels, match):
     with pytest.raises(DataError, match=match):
-        ConditionalDiffusion(**TINY).fit(images, np.asarray(labels), steps=1)
+        ConditionalDiffusion(**TINY, train_steps=1).fit(images, np.asarray(labels))
 
 
 def test_bad_options_and_unknown_class(fitted):
     with pytest.raises(ValueError, match="schedule"):
-        ConditionalDiffusion(**{**TINY, "schedule": "quadratic"}).fit(*toy_data(8), steps=1)
+        ConditionalDiffusion(**{**TINY, "schedule": "quadratic"}, train_steps=1).fit(*toy_data(8))
     with pytest.raises(DataError, match="unknown class 'lesion'.*'dark', 'bright'"):
-        fitted.sample(1, label="lesion")
+        fitted.sample(1, conditions="lesion")
     with pytest.raises(DataError, match="outside"):
-        fitted.sample(1, label=5)
+        fitted.sample(1, conditions=5)
     with pytest.raises(NotFittedError):
         ConditionalDiffusion(**TINY).sample(1)

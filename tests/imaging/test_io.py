@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from pharmasynth.errors import DataError, InputFileError, SkippedRecordsWarning
-from pharmasynth.imaging.io import ImageFolder, ImageManifest, load_image_file, read_slices, scale_intensity
+from pharmasynth.imaging.io import ImageFolder, ImageManifest, read_slices, scale_intensity
 
 pydicom = pytest.importorskip("pydicom")
 nibabel = pytest.importorskip("nibabel")

@@ -28,7 +28,7 @@ def test_train_sample_round_trip(tmp_path, capsys):
     assert main(["molgen", "train", str(f), "--model", "diffusion", "--vae", str(vae), "--out", str(ldm),
                  "--epochs", "2", "--labels", "input"]) == 0
     csv = tmp_path / "hits.csv"
-    assert main(["molgen", "sample", str(ldm), "--n", "5", "--condition", "qed=0.7", "logp=2",
+    assert main(["molgen", "sample", str(ldm), "--n", "5", "--conditions", "qed=0.7", "logp=2",
                  "--steps", "5", "--out", str(csv)]) == 0
     assert csv.read_text().splitlines()[0] == "smiles" and len(csv.read_text().splitlines()) == 6
     assert main(["molgen", "sample", str(vae), "--n", "3", "--condition", "qed=0.7", "--out", str(csv)]) == 1

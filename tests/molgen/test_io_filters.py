@@ -1,6 +1,7 @@
 """Reading molecule files (skip-and-report, never fatal for one bad record) and drug-likeness filters."""
 
 import gzip
+import json
 
 import pytest
 from rdkit import Chem
@@ -104,3 +105,52 @@ def test_rules_from_toml(tmp_path):
     f.write_text('qed_minimum = 0.2\n')
     with pytest.raises(RuleError, match=r"unknown setting\(s\) \['qed_minimum'\]"):
         DrugLikeFilter.from_toml(f)
+
+
+def test_read_library_keeps_every_record_as_written(tmp_path):
+    from pharmasynth.molgen import read_library
+
+    f = tmp_path / "gen.smi"
+    f.write_text("smiles\nCCO\nC1CC\n\nOCC extra\n")
+    assert read_library(f) == ["CCO", "C1CC", "OCC"]                 # header and blank line are not records
+    c = tmp_path / "gen.csv.gz"
+    c.write_bytes(gzip.compress(b"id,SMILES\n1,CCN\n2,\xff\n3\n"))
+    assert read_library(c)[0] == "CCN" and len(read_library(c)) == 3  # undecodable and missing values kept
+    with pytest.raises(InputFileError, match="no SMILES column 'mol'"):
+        read_library(c, column="mol")
+    with pytest.raises(InputFileError, match="no such file"):
+        read_library(tmp_path / "missing.smi")
+
+
+def test_read_result_summary_is_a_frame_and_describe_is_text(tmp_path):
+    f = tmp_path / "gen.smi"
+    f.write_text("CCO\nOCC\nC1CC\n")
+    with pytest.warns(SkippedRecordsWarning):
+        res = read_smiles(f, deduplicate=True)
+    row = res.summary().iloc[0]
+    assert (row["records"], row["kept"], row["skipped"], row["duplicates_dropped"]) == (3, 1, 1, 1)
+    assert res.describe().endswith("3 records, kept 1, skipped 1, duplicates dropped 1")
+    data = json.loads(res.to_json())
+    assert data["kept"] == 1 and data["skipped_records"] == [{"line": 3, "text": "C1CC", "reason": res.skipped[0].reason}]
+
+
+def test_quiet_rdkit_silences_only_inside(capfd):
+    from pharmasynth.molgen.io import quiet_rdkit
+
+    with quiet_rdkit():
+        Chem.MolFromSmiles("C1CC")
+    assert "C1CC" not in capfd.readouterr().err
+    Chem.MolFromSmiles("C1CC")
+    assert "unclosed ring" in capfd.readouterr().err                  # logging is back after the block
+
+
+def test_write_smiles_and_reason_counts(tmp_path):
+    from pharmasynth.molgen import reason_counts, write_smiles
+
+    write_smiles(tmp_path / "a.smi", ["CCO", "CCN"])
+    write_smiles(tmp_path / "a.csv", ["CCO", "CCN"])
+    assert (tmp_path / "a.smi").read_text() == "CCO\nCCN\n"
+    assert (tmp_path / "a.csv").read_text() == "smiles\nCCO\nCCN\n"
+    counts = reason_counts([["QED 0.21 < 0.5", "SA score 6.1 > 4"], ["QED 0.30 < 0.5"], []])
+    assert counts.to_dict() == {"QED": 2, "SA score": 1}
+    assert reason_counts([[], []]).empty

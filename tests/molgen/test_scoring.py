@@ -12,7 +12,7 @@ import pytest
 
 from pharmasynth.errors import InvalidSmilesError
 from pharmasynth.molgen import DrugLikeFilter, score_library
-from pharmasynth.molgen.scoring import tanimoto_aggregate
+from pharmasynth.molgen.similarity import tanimoto_aggregate
 
 ROOT = Path(__file__).resolve().parents[2]
 REF = json.loads((ROOT / "tests" / "molgen" / "data" / "moses_reference.json").read_text())
@@ -68,7 +68,7 @@ def test_per_molecule_table_flags_reference_copies(scored):
 
 def test_report_files_and_core_rows(scored, tmp_path):
     res, _ = scored
-    res.save(tmp_path)
+    res.write(tmp_path)
     data = json.loads((tmp_path / "report.json").read_text())
     assert data["metrics"]["SNN/Test"] == pytest.approx(REF["metrics"]["SNN/Test"], abs=1e-3)
     assert data["metrics"]["unique@10000"] is None
@@ -114,12 +114,63 @@ def test_dask_local_cluster_gives_identical_metrics():
     kw = dict(test=test, fcd=False, utility=False)
     local = score_library(gen, **kw)
     with LocalCluster(n_workers=2, processes=False, threads_per_worker=1, dashboard_address=None) as cluster:
-        import pharmasynth.molgen.scoring as scoring
+        import pharmasynth.molgen.featurise as featurise
 
-        old, scoring.CHUNK = scoring.CHUNK, 64   # several chunks per worker
+        old, featurise.CHUNK = featurise.CHUNK, 64   # several chunks per worker
         try:
-            remote = score_library(gen, scheduler=cluster, **kw)
+            remote = score_library(gen, client=cluster, **kw)
         finally:
-            scoring.CHUNK = old
+            featurise.CHUNK = old
     for k, v in local.metrics.items():
         assert remote.metrics[k] == pytest.approx(v, abs=1e-12) or (math.isnan(v) and math.isnan(remote.metrics[k]))
+
+
+def test_one_result_shape_and_deprecated_names(scored, tmp_path):
+    res, _ = scored
+    table = res.summary()
+    assert list(table.columns) == ["metric", "value", "note"] and table["metric"].iloc[0] == "valid"
+    assert "fewer than 10,000" in table.set_index("metric").loc["unique@10000", "note"]
+    data = json.loads(res.to_json())
+    assert data["metrics"]["valid"] == res.metrics["valid"] and data["metrics"]["unique@10000"] is None
+    assert {r["name"] for r in data["metric_rows"]} == set(res.metrics)
+    rows = {r.name: r for r in res.rows}       # direction and bounds travel with every row
+    assert rows["FCD/Test"].direction == "lower" and rows["Novelty"].bounds == (0.0, 1.0)
+    assert rows["unique@10000"].status == "skipped"
+    with pytest.warns(FutureWarning, match=r"table\(\).*summary\(\)"):
+        assert res.table().equals(table)
+    with pytest.warns(FutureWarning, match=r"save\(out_dir\).*write\(out_dir\)"):
+        res.save(tmp_path)
+    assert (tmp_path / "molecules.sdf").is_file()
+
+
+def test_scheduler_keyword_is_deprecated_and_device_is_explicit():
+    from pharmasynth.molgen import set_statistics
+
+    gen = REF["inputs"]["generated"][:80]
+    kw = dict(fcd=False, utility=False, k=(10,))
+    new = score_library(gen, client=None, device="cpu", **kw)
+    with pytest.warns(FutureWarning, match=r"scheduler=.*client="):
+        old = score_library(gen, scheduler=None, **kw)
+    assert old.metrics == new.metrics
+    with pytest.warns(FutureWarning, match=r"scheduler=.*client="):
+        stats = set_statistics(gen[:20], scheduler=None, fcd=False)
+    assert stats.n == len(stats.fps) == len(stats.canonical)
+
+
+def test_utility_draws_from_random_state():
+    gen, ref, test = REF["inputs"]["generated"][:200], _read("train.smi.gz")[:200], _read("test.smi.gz")[3000:3040]
+    kw = dict(reference=ref, test=test, fcd=False, intdiv=False, k=(10,))
+    r2 = [score_library(gen, random_state=seed, **kw).metrics["utility_r2_generated"] for seed in (0, 0, 1)]
+    assert r2[0] == r2[1] != r2[2]
+
+
+def test_chemnet_is_passed_down_not_cached():
+    import pharmasynth.molgen.fcd as fcd
+
+    smiles = ["CCO", "c1ccccc1", "CC(=O)Oc1ccccc1C(=O)O"]
+    net = fcd.ChemNet("cpu")
+    a, b = fcd.fcd_statistics(smiles, net), fcd.fcd_statistics(smiles)
+    np.testing.assert_array_equal(a["mu"], b["mu"])
+    np.testing.assert_array_equal(a["sigma"], b["sigma"])
+    assert fcd.fcd_statistics(smiles[:1], net) is None and math.isnan(fcd.frechet_distance(a, None))
+    assert not [k for k, v in vars(fcd).items() if isinstance(v, fcd.ChemNet)]   # no module-level model

@@ -109,7 +109,7 @@ def test_latent_diffusion_learns_conditional_mean():
     smiles = TRAIN * 4
     z = vae.encode(smiles)
     props = {"qed": z[:, 0] + 0.0 * rng.standard_normal(len(z))}
-    ldm = LatentDiffusion(vae, conditions=["qed"], hidden_dim=64, num_layers=2, epochs=60, batch_size=64,
+    ldm = LatentDiffusion(vae, condition_on=["qed"], hidden_dim=64, num_layers=2, epochs=60, batch_size=64,
                           lr=3e-3, random_state=0).fit(smiles, properties=props)
     lo, hi = np.quantile(z[:, 0], [0.2, 0.8])
     z_lo = ldm.sample_latents(200, {"qed": lo}, guidance_scale=1.5, num_inference_steps=25, random_state=1)
@@ -125,14 +125,14 @@ def test_latent_diffusion_learns_conditional_mean():
 def test_latent_diffusion_decoded_labels_are_what_the_decoder_makes():
     """labels="decoded": each latent is labelled with the properties of its greedy decoding, and
     latents that decode to no valid molecule are left out; checked against a direct computation."""
-    from pharmasynth.molgen.steering import molecule_properties
+    from pharmasynth.molgen import compute_properties
 
     vae = _tiny(epochs=8).fit(TRAIN)
     dec = vae.decode(vae.encode(TRAIN), temperature=0.0)
-    props = molecule_properties(dec, ("qed",))
+    props = compute_properties(dec, ("qed",))
     valid = props["valid"].to_numpy(bool)
     assert valid.sum() >= 2, "the tiny VAE should reconstruct some of its training molecules"
-    ldm = LatentDiffusion(vae, conditions=["qed"], hidden_dim=32, num_layers=1, epochs=2).fit(TRAIN)
+    ldm = LatentDiffusion(vae, condition_on=["qed"], hidden_dim=32, num_layers=1, epochs=2).fit(TRAIN)
     assert ldm.n_dropped_invalid_decode_ == int((~valid).sum())
     assert ldm.n_train_ == int(valid.sum())
     np.testing.assert_allclose(ldm.c_mean_, props["qed"][valid].mean(), rtol=1e-5)
@@ -154,3 +154,10 @@ def test_conditional_success_counts_distinct_molecules_and_rejection_respects_bu
     canon = [Chem.MolToSmiles(Chem.MolFromSmiles(s)) for s in res["samples"]]
     assert len(canon) >= 1 and len(set(canon)) == len(canon)  # each distinct molecule kept once
     assert res["success"] == pytest.approx(len(canon) / 50)
+
+
+def test_fit_epochs_keyword_is_deprecated_and_sets_this_fit():
+    with pytest.warns(FutureWarning, match=r"fit\(epochs=.*SmilesVAE\(epochs="):
+        vae = _tiny(epochs=5).fit(TRAIN, epochs=1)
+    assert vae.epochs == 5 and len(vae.history_) == 1
+    assert vae.sample(6, random_state=0) == _tiny(epochs=1).fit(TRAIN).sample(6, random_state=0)

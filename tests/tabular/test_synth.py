@@ -141,3 +141,69 @@ def test_vae_same_interface(table, tmp_path):
     vae.save(tmp_path / "vae")
     back = load_synthesizer(tmp_path / "vae")
     assert back.sample(200, random_state=3).equals(vae.sample(200, random_state=3))
+
+
+def test_sample_continues_the_model_stream(table, copula):
+    """random_state=None continues rng_ (started at random_state by fit); an explicit one leaves rng_ alone."""
+    fresh = GaussianCopula(random_state=0).fit(table)
+    first, second = fresh.sample(200), fresh.sample(200)
+    assert not first.equals(second)
+    assert first.equals(copula.sample(200, random_state=0))  # the first sample after fit: the seed's stream
+    again = GaussianCopula(random_state=0).fit(table)
+    again.sample(200)
+    again.sample(200, random_state=11)  # does not advance rng_
+    assert again.sample(200).equals(second)
+
+
+def test_summary_describes_the_columns(table, copula):
+    s = copula.summary()
+    assert list(s.index) == list(table.columns)
+    assert s.loc["group", "kind"] == "discrete" and s.loc["group", "n_categories"] == 3
+    assert s.loc["weight", "kind"] == "continuous" and s.loc["age", "dtype"] == "int"
+    assert abs(s.loc["score", "missing_rate"] - 0.15) < 0.02
+
+
+def test_vae_leaves_torch_global_generator_alone(table):
+    import torch
+
+    torch.manual_seed(5)
+    before = torch.get_rng_state()
+    TabularVAE(epochs=1, hidden=16, random_state=0).fit(table.iloc[:300])
+    assert torch.equal(torch.get_rng_state(), before)
+
+
+def test_fit_synthesizer_with_holdout(table, tmp_path):
+    import warnings
+
+    from pharmasynth.tabular import fit_synthesizer
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the evaluation's warnings go to the report, not to the caller
+        fit = fit_synthesizer(table.iloc[:600], "copula", columns=["weight", "age", "group"], holdout=0.3,
+                              random_state=0, meta={"data": "t.csv"})
+    assert fit.n_rows == 600 and fit.n_holdout == 180 and fit.report is not None
+    doc = fit.to_dict()
+    assert list(doc)[:6] == ["data", "n_rows", "n_train", "n_holdout", "kind", "seed"]
+    assert doc["columns"] == ["weight", "age", "group"] and 0 < doc["evaluation"]["score"] <= 1
+    assert list(fit.summary().index) == ["weight", "age", "group"]
+    paths = fit.write(tmp_path / "fit")
+    assert (tmp_path / "fit" / "model" / "config.json").is_file() and paths["html"].is_file()
+    written = json.loads((tmp_path / "fit" / "fit.json").read_text())
+    assert written["model_dir"].endswith("model") and written["report"]["json"].endswith("report.json")
+    # the model in the folder is the fitted one: it samples the same rows
+    assert load_synthesizer(tmp_path / "fit" / "model").sample(50, random_state=1).equals(
+        fit.model.sample(50, random_state=1))
+    with pytest.raises(SchemaError, match="height"):
+        fit_synthesizer(table, columns=["height"])
+
+
+def test_old_trials_names_warn_and_still_work(table):
+    import pharmasynth.trials as trials
+
+    with pytest.warns(FutureWarning, match=r"trials\.GaussianCopula is deprecated.*tabular\.GaussianCopula"):
+        cls = trials.GaussianCopula
+    assert cls is GaussianCopula
+    with pytest.warns(FutureWarning, match="load_synthesizer"):
+        assert trials.load_generator is load_synthesizer
+    with pytest.warns(FutureWarning, match="TabularVAE"):
+        assert trials.TabularVAE is TabularVAE

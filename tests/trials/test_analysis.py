@@ -1,16 +1,15 @@
 """Analysis: equality with statsmodels, CI coverage against a known effect, PROCOVA variance reduction,
-sample-size formula against a direct power calculation, and bad input."""
+the result's shape, and bad input."""
 
 import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
-from scipy import stats
 
 from pharmasynth.errors import DataError, DataWarning, SchemaError
-from pharmasynth.trials.analysis import (ancova, batched_ols, compare, effective_sample_size, procova,
-                                         sample_size_procova, unadjusted)
-from pharmasynth.trials.simulate import LinearGaussianTwin, simulate_trials
+from pharmasynth.trials.analysis import ancova, batched_ols, compare, procova, unadjusted
+from pharmasynth.trials.simulate import simulate_trials
+from pharmasynth.trials.twin import LinearGaussianTwin
 
 
 def _trial(n=300, effect=1.5, seed=0, hetero=True):
@@ -86,7 +85,7 @@ def test_ci_covers_known_effect_at_nominal_rate():
     twin = LinearGaussianTwin(["x"], [1.0], sd=1.0)
     res = simulate_trials(twin, pool, n_per_arm=40, effect=0.7, n_trials=4000, random_state=1)
     mc = np.sqrt(0.95 * 0.05 / 4000)
-    for d, row in res.summary.iterrows():
+    for d, row in res.summary().iterrows():
         assert abs(row["coverage"] - 0.95) < 3 * mc, (d, row["coverage"])
         assert abs(row["bias"]) < 3 * row["bias_mc_se"] + 1e-12, d
 
@@ -99,38 +98,27 @@ def test_procova_se_shrinks_by_sqrt_one_minus_rho_squared():
     twin = LinearGaussianTwin(["s"], [1.0], sd=1.0)
     res = simulate_trials(twin, pool, n_per_arm=200, n_trials=1000, designs=("unadjusted", "procova"),
                           random_state=2)
-    ratio = res.summary.loc["procova", "mean_se"] / res.summary.loc["unadjusted", "mean_se"]
+    ratio = res.summary().loc["procova", "mean_se"] / res.summary().loc["unadjusted", "mean_se"]
     assert ratio == pytest.approx(np.sqrt(1 - rho**2), rel=0.03)
-    emp = res.summary.loc["procova", "empirical_sd"] / res.summary.loc["unadjusted", "empirical_sd"]
+    emp = res.summary().loc["procova", "empirical_sd"] / res.summary().loc["unadjusted", "empirical_sd"]
     assert emp == pytest.approx(np.sqrt(1 - rho**2), rel=0.08)
 
 
-def test_sample_size_against_direct_power():
-    from statsmodels.stats.power import NormalIndPower
+def test_result_shape_summary_method_and_json(tmp_path):
+    df = _trial(seed=9)
+    res = unadjusted(df, "y", "arm")
+    summary = res.summary()
+    assert isinstance(summary, pd.DataFrame) and list(summary.index) == ["unadjusted"]
+    assert list(summary.columns) == ["effect", "se", "ci_low", "ci_high", "p_value", "n"]
+    assert summary.loc["unadjusted", "effect"] == res.effect
+    import json
 
-    effect, sd, rho = 5.0, 20.0, 0.6
-    table = sample_size_procova(effect, sd, rho, alpha=0.05, power=0.8, ratio=1.0)
-    n1 = NormalIndPower().solve_power(effect_size=effect / sd, alpha=0.05, power=0.8, ratio=1.0)
-    assert table.loc["unadjusted", "n_control"] == int(np.ceil(n1))
-    n1p = NormalIndPower().solve_power(effect_size=effect / (sd * np.sqrt(1 - rho**2)), alpha=0.05, power=0.8)
-    assert table.loc["procova", "n_control"] == int(np.ceil(n1p))
-    # the reduced control arm keeps power >= 0.8 with the unadjusted treated arm: direct calculation
-    r = table.loc["procova_reduced_control"]
-    se = sd * np.sqrt(1 - rho**2) * np.sqrt(1 / r["n_control"] + 1 / r["n_treated"])
-    power = stats.norm.cdf(effect / se - stats.norm.ppf(0.975))
-    assert 0.8 <= power < 0.81
-    assert r["n_control"] < table.loc["unadjusted", "n_control"]
-    assert r["n_treated"] == table.loc["unadjusted", "n_treated"]
-    # unequal allocation 2:1
-    t2 = sample_size_procova(effect, sd, 0.0, ratio=2.0)
-    n1_2 = NormalIndPower().solve_power(effect_size=effect / sd, alpha=0.05, power=0.8, ratio=2.0)
-    assert t2.loc["unadjusted", "n_control"] == int(np.ceil(n1_2))
-
-
-def test_effective_sample_size():
-    e = effective_sample_size(10.0, 8.0, 200)
-    assert e["effective_n"] == pytest.approx(200 * 1.5625)
-    assert e["patients_gained"] == pytest.approx(112.5)
+    text = res.to_json(tmp_path / "a.json")
+    assert json.loads(text) == json.loads((tmp_path / "a.json").read_text())
+    assert json.loads(text)["method"] == "unadjusted" and json.loads(text)["robust_se"] == "HC3"
+    paths = res.write(tmp_path / "out")
+    assert json.loads(paths["json"].read_text()) == json.loads(text)
+    assert list(pd.read_csv(paths["coefficients"])["term"]) == ["const", "arm"]
 
 
 def test_bad_input():

@@ -9,7 +9,7 @@ import pytest
 
 from pharmasynth.errors import DataError, SchemaError
 from pharmasynth.cli.trials_analysis import register_analysis
-from pharmasynth.trials.simulate import LinearGaussianTwin
+from pharmasynth.trials.twin import LinearGaussianTwin
 
 
 def _run(argv):

@@ -55,3 +55,22 @@ def test_synthetic_control_arm_table():
     np.testing.assert_allclose(arm["y_pred"].to_numpy()[::4], twin.predict(trial)["y"].to_numpy())
     # counterfactual draws scatter around the prediction with the residual SD (1.0)
     assert abs(np.std(arm["y"] - arm["y_pred"]) - 1.0) < 0.15
+
+
+def test_external_control_result_shape(tmp_path):
+    import json
+
+    rng = np.random.default_rng(3)
+    hist, trial = confounded(rng, 80, 400)
+    ext = external_control(hist, trial, ["age", "severity"], method="weighting")
+    s = ext.summary()
+    assert isinstance(s, pd.DataFrame) and list(s.index) == ["weighting"]
+    assert s.loc["weighting", "n_trial"] == 80 and s.loc["weighting", "n_historical"] == 400
+    assert s.loc["weighting", "max_abs_smd_after"] < s.loc["weighting", "max_abs_smd_before"]
+    d = ext.to_dict()
+    assert d["effective_sample_size"] == pytest.approx(s.loc["weighting", "effective_sample_size"])
+    assert [b["covariate"] for b in d["balance"]] == ["age", "severity"] and isinstance(d["notes"], list)
+    assert json.loads(ext.to_json(tmp_path / "e.json"))["method"] == "weighting"
+    paths = ext.write(tmp_path / "out")
+    assert json.loads(paths["json"].read_text()) == json.loads(ext.to_json())
+    assert len(pd.read_csv(paths["csv"])) == len(ext.data)

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from pharmasynth.trials.simulate import (LinearGaussianTwin, analyse_stack, draw_trials, power_curve,
-                                         simulate_trials)
+from pharmasynth.trials.simulate import analyse_stack, draw_trials, power_curve, simulate_trials
+from pharmasynth.trials.twin import LinearGaussianTwin
 
 
 @pytest.fixture(scope="module")
@@ -21,12 +21,12 @@ def test_type_one_error_within_two_mc_se(twin_pool):
     twin, pool = twin_pool
     res = simulate_trials(twin, pool, n_per_arm=60, effect=0.0, n_trials=8000, random_state=11)
     mc = np.sqrt(0.05 * 0.95 / 8000)
-    for design, row in res.summary.iterrows():
+    for design, row in res.summary().iterrows():
         assert abs(row["rejection_rate"] - 0.05) <= 2 * mc, (design, row["rejection_rate"])
         assert row["mc_se"] == pytest.approx(np.sqrt(row["rejection_rate"] * (1 - row["rejection_rate"]) / 8000))
     assert res.type_one_error_ok().all()
-    assert res.summary.loc["procova", "mean_se"] < 0.6 * res.summary.loc["unadjusted", "mean_se"]
-    assert res.summary.loc["synthetic_control", "n_enrolled"] == 90
+    assert res.summary().loc["procova", "mean_se"] < 0.6 * res.summary().loc["unadjusted", "mean_se"]
+    assert res.summary().loc["synthetic_control", "n_enrolled"] == 90
 
 
 def test_power_increases_with_effect_and_n(twin_pool):
@@ -67,7 +67,7 @@ def test_reproducible_and_chunking_independent_of_scheduler(twin_pool):
     twin, pool = twin_pool
     a = simulate_trials(twin, pool, n_per_arm=20, n_trials=300, chunk_trials=100, random_state=5)
     b = simulate_trials(twin, pool, n_per_arm=20, n_trials=300, chunk_trials=100, random_state=5)
-    pd.testing.assert_frame_equal(a.summary, b.summary)
+    pd.testing.assert_frame_equal(a.summary(), b.summary())
     pd.testing.assert_frame_equal(a.estimates, b.estimates)
 
 
@@ -76,10 +76,10 @@ def test_biased_twin_inflates_synthetic_control_type_one_error(twin_pool):
     twin, pool = twin_pool
     res = simulate_trials(twin, pool, n_per_arm=60, n_trials=2000, drift=1.0, random_state=4)
     mc = np.sqrt(0.05 * 0.95 / 2000)
-    assert abs(res.summary.loc["unadjusted", "rejection_rate"] - 0.05) <= 3 * mc
-    assert abs(res.summary.loc["procova", "rejection_rate"] - 0.05) <= 3 * mc
-    assert res.summary.loc["synthetic_control", "rejection_rate"] > 0.2
-    assert res.summary.loc["synthetic_control", "bias"] > 0.3
+    assert abs(res.summary().loc["unadjusted", "rejection_rate"] - 0.05) <= 3 * mc
+    assert abs(res.summary().loc["procova", "rejection_rate"] - 0.05) <= 3 * mc
+    assert res.summary().loc["synthetic_control", "rejection_rate"] > 0.2
+    assert res.summary().loc["synthetic_control", "bias"] > 0.3
 
 
 def test_bad_options(twin_pool):
@@ -98,6 +98,32 @@ def test_dask_local_cluster_identical(twin_pool):
     local = simulate_trials(twin, pool, n_per_arm=20, n_trials=400, chunk_trials=100, random_state=9)
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
         remote = simulate_trials(twin, pool, n_per_arm=20, n_trials=400, chunk_trials=100, random_state=9,
-                                 scheduler=cluster)
-    pd.testing.assert_frame_equal(local.summary, remote.summary)
+                                 client=cluster)
+    pd.testing.assert_frame_equal(local.summary(), remote.summary())
     pd.testing.assert_frame_equal(local.estimates, remote.estimates)
+
+
+def test_result_shape(twin_pool, tmp_path):
+    import json
+
+    twin, pool = twin_pool
+    res = simulate_trials(twin, pool, n_per_arm=20, n_trials=200, random_state=2)
+    assert res.summary() is res.designs and list(res.designs.index) == ["unadjusted", "procova", "synthetic_control"]
+    doc = json.loads(res.to_json(tmp_path / "sim.json"))
+    assert doc["settings"]["n_trials"] == 200 and [d["design"] for d in doc["designs"]] == list(res.designs.index)
+    assert "200 simulated trials" in str(res)
+    paths = res.write(tmp_path / "out")
+    assert json.loads(paths["json"].read_text()) == doc
+    assert len(pd.read_csv(paths["estimates"])) == 3 * 200
+
+
+def test_scheduler_keyword_is_a_deprecated_alias_of_client(twin_pool):
+    twin, pool = twin_pool
+    kw = dict(n_per_arm=20, n_trials=100, random_state=5)
+    plain = simulate_trials(twin, pool, **kw)
+    with pytest.warns(FutureWarning, match=r"simulate_trials\(scheduler=\.\.\.\).*client="):
+        old = simulate_trials(twin, pool, scheduler=None, **kw)
+    pd.testing.assert_frame_equal(plain.summary(), old.summary())
+    with pytest.warns(FutureWarning, match=r"power_curve\(scheduler=\.\.\.\).*client="):
+        pc = power_curve(twin, pool, effects=[0.0], n_per_arm=[20], n_trials=50, scheduler=None)
+    pd.testing.assert_frame_equal(pc, power_curve(twin, pool, effects=[0.0], n_per_arm=[20], n_trials=50))

@@ -8,7 +8,7 @@ from lifelines.statistics import logrank_test
 from lifelines.utils import restricted_mean_survival_time
 
 from pharmasynth.errors import DataError
-from pharmasynth.trials.analysis import cox_with_prognostic_score, km_curves, logrank, rmst_difference
+from pharmasynth.trials.survival import cox_with_prognostic_score, km_curves, logrank, rmst_difference
 
 
 def _exp_trial(n=3000, hr=0.6, beta_score=0.8, seed=0):

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).parent))
-from test_twin import SIGMA, VISITS, simulate  # noqa: E402
+sys.path.insert(0, str(Path(__file__).parent / "twin"))
+from test_digital_twin import SIGMA, VISITS, simulate  # noqa: E402
 
 from pharmasynth.tabular import GaussianCopula  # noqa: E402
 from pharmasynth.trials import DigitalTwin, evaluate_synthetic_patients, validate_twin  # noqa: E402

@@ -184,3 +184,55 @@ def test_neural_twin_beats_mean_only_predictor():
     assert np.corrcoef(risk, -np.log(lam_true))[0, 1] > 0.8
     s = twin.sample(test.iloc[:10], n_draws=2)
     assert len(s) == 20 and np.isfinite(s[VISITS].to_numpy()).all()
+
+
+def test_sample_continues_the_twin_stream(fitted):
+    """random_state=None continues rng_ (started at random_state by fit); an explicit one leaves rng_ alone."""
+    twin, train = fitted
+    fresh = simulate(30, np.random.default_rng(8), missing=False)
+    twin._start_sampling()  # the fixture is shared: start the stream as fit left it
+    first = twin.sample(fresh, n_draws=2)
+    second = twin.sample(fresh, n_draws=2)
+    assert not first.equals(second)
+    # the first draw after fit is what the twin's random_state gives (the numbers of earlier releases)
+    assert first.equals(twin.sample(fresh, n_draws=2, random_state=twin.random_state))
+    twin._start_sampling()
+    twin.sample(fresh, n_draws=2)
+    twin.sample(fresh, n_draws=2, random_state=123)  # an explicit seed does not advance rng_
+    assert twin.sample(fresh, n_draws=2).equals(second)
+    refit = DigitalTwin(["age", "score", "site"], VISITS, time="time", event="event", id="pid").fit(train)
+    assert refit.sample(fresh, n_draws=2).equals(first)
+
+
+def test_summary_is_a_frame_and_describe_keeps_the_details(fitted):
+    twin, train = fitted
+    s = twin.summary()
+    assert isinstance(s, pd.DataFrame) and list(s.index) == [*VISITS, "time"]
+    assert list(s["kind"]) == ["visit"] * 3 + ["event"]
+    assert s.loc["y3", "n_missing"] == twin.n_missing_["y3"]
+    assert s.loc["y3", "n_observed"] + s.loc["y3", "n_missing"] == len(train)
+    np.testing.assert_allclose(s.loc[VISITS, "residual_sd"], np.sqrt(np.diag(twin.residual_cov_)))
+    assert s.loc["time", "weibull_shape"] == twin.weibull_shape_
+    d = twin.describe()
+    assert d["n_missing_per_visit"] == twin.n_missing_ and d["em_iterations"] == twin.em_iterations_
+    assert d["design_terms"] == ["age", "score", "site=b", "site=c"]
+
+
+def test_load_twin_reads_either_kind(fitted, tmp_path):
+    from pharmasynth.trials import LinearGaussianTwin, load_twin
+
+    twin, _ = fitted
+    twin.save(tmp_path / "twin")
+    assert isinstance(load_twin(tmp_path / "twin"), DigitalTwin)
+    LinearGaussianTwin(["age"], [1.0]).save(tmp_path / "known")
+    assert isinstance(load_twin(tmp_path / "known"), LinearGaussianTwin)
+
+
+def test_unreliable_weibull_fit_warns_what_to_try():
+    """A covariate twice (collinear design): lifelines approximates its Hessian; the twin says so."""
+    from pharmasynth.errors import DataWarning
+
+    rng = np.random.default_rng(9)
+    df = simulate(300, rng, missing=False).assign(age_again=lambda d: d["age"])
+    with pytest.warns(DataWarning, match=r"Weibull event model.*unreliable.*event_penalizer"):
+        DigitalTwin(["age", "age_again"], [], time="time", event="event").fit(df)
