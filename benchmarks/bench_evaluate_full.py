@@ -15,7 +15,6 @@ report's notes. Prints a table, writes benchmarks/results/evaluate_full.json.
 from __future__ import annotations
 
 import argparse
-import json
 import functools
 import importlib
 import os
@@ -28,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from pharmasynth.evaluation import RuleSet, evaluate
+from results_file import write_results
 
 RULES = {"rules": [
     {"name": "age_range", "require": "age between 18 and 90"},
@@ -151,7 +151,7 @@ def main():
            "notes": {m.name: m.notes for m in rep.metrics if m.name in ("column_shape", "detection_auc",
                                                                          "utility_loss_percent")}}
     name = "evaluate_full_quick.json" if args.quick else "evaluate_full.json"
-    (Path(__file__).parent / "results" / name).write_text(json.dumps(out, indent=2, default=float) + "\n")
+    write_results(Path(__file__).parent / "results" / name, out)
 
 
 if __name__ == "__main__":

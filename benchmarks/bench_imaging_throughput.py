@@ -14,7 +14,6 @@ training images/s and 1,000 DDIM-50 samples in < 10 s.
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import resource
 import statistics
@@ -25,6 +24,7 @@ import numpy as np
 import torch
 
 from pharmasynth.imaging import ConditionalDiffusion
+from results_file import write_results
 
 
 def peak_rss_mb() -> float:
@@ -95,7 +95,7 @@ def main():
               "machine": platform.processor() or platform.machine(), "cpu_threads": torch.get_num_threads(),
               "loadavg": load, "targets_h100_64px": {"train_images_per_s": 3000, "seconds_per_1000_samples": 10}}
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(a.out).write_text(json.dumps(result, indent=2) + "\n")
+    write_results(a.out, result)
 
 if __name__ == "__main__":
     main()

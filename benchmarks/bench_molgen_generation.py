@@ -14,15 +14,14 @@ Conditional success = share of ALL requested molecules that are valid and within
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import statistics
 import time
-from pathlib import Path
 
 import numpy as np
 
 from pharmasynth.molgen import LatentDiffusion, SmilesVAE, conditional_success, load_moses, rejection_sample
+from results_file import write_results
 
 CONDITIONS = [{"qed": 0.8, "logp": 2.5}, {"qed": 0.7, "logp": 4.0}, {"qed": 0.85, "logp": 1.5}]
 TOLERANCE = {"qed": 0.1, "logp": 0.5}
@@ -114,21 +113,10 @@ def main(argv=None):
         c = ", ".join(f"{k}={v}" for k, v in r["condition"].items())
         print(f"{c:<26}{r['ldm_success']:>8.3f}{r['rejection_equal_time_success']:>10.3f}"
               f"{r['rejection_equal_calls_success']:>11.3f}{r['ratio_vs_equal_time']:>8.2f}")
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(_jsonable(result), indent=1))
+    write_results(args.out, result, indent=1)
     return result
 
 
-def _jsonable(obj):
-    """JSON has no NaN: NaN -> null, numpy scalars -> Python numbers, recursively."""
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if hasattr(obj, "item"):
-        obj = obj.item()
-    return None if isinstance(obj, float) and obj != obj else obj
 
 
 def _on_device(vae, dev):

@@ -32,6 +32,8 @@ import time
 import warnings
 from pathlib import Path
 
+from results_file import write_results
+
 ROOT = Path(__file__).resolve().parents[1]
 
 MOSES_SCRIPT = r"""
@@ -128,19 +130,9 @@ def main():
     if not args.skip_large:
         large_run(args, train, test, out)
     out["load_average"] = os.getloadavg()
-    result_file.parent.mkdir(parents=True, exist_ok=True)
-    result_file.write_text(json.dumps(_jsonable(out), indent=1))
+    write_results(result_file, out, indent=1)
     return 0
 
-def _jsonable(obj):
-    """JSON has no NaN: NaN -> null, numpy scalars -> Python numbers, recursively."""
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if hasattr(obj, "item"):
-        obj = obj.item()
-    return None if isinstance(obj, float) and obj != obj else obj
 
 
 

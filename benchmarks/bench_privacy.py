@@ -8,7 +8,6 @@ machine with peak memory under 4 GB. Prints a table, writes benchmarks/results/p
 from __future__ import annotations
 
 import argparse
-import json
 import resource
 import statistics
 import time
@@ -18,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from pharmasynth.evaluation import align_tables, privacy_metrics
+from results_file import write_results
 
 
 def make_table(n: int, rng) -> pd.DataFrame:
@@ -63,7 +63,7 @@ def main():
            "seconds": times, "median_seconds": med, "peak_rss_gb": peak_gb, "quick": args.quick,
            "metrics": {m.name: m.value for m in rows}}
     path = Path(__file__).parent / "results" / ("privacy_quick.json" if args.quick else "privacy.json")
-    path.write_text(json.dumps(out, indent=2, default=float) + "\n")
+    write_results(path, out)
 
 
 if __name__ == "__main__":

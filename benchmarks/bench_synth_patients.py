@@ -17,7 +17,6 @@ not bought with nonsense. Medians of --repeats runs.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -30,6 +29,7 @@ import pandas as pd
 from pharmasynth.evaluation import IndependentMarginals
 from pharmasynth.tabular import GaussianCopula, TabularVAE
 from pharmasynth.trials import load_actg175
+from results_file import write_results
 
 
 def pair_error(real: pd.DataFrame, syn: pd.DataFrame, max_rows: int = 20000) -> float:
@@ -93,7 +93,7 @@ def main(argv=None):
            "machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
                        "load_avg": os.getloadavg() if hasattr(os, "getloadavg") else None}}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(out, indent=2, default=float) + "\n")
+    write_results(args.out, out)
     print(f"wrote {args.out}")
 
 

@@ -18,7 +18,6 @@ ZDV-only patients (as in the trials demo). Medians of --repeats runs.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -28,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from pharmasynth.trials import ACTG175_BASELINE, DigitalTwin, analyse_stack, draw_trials, load_actg175, simulate_trials
+from results_file import write_results
 
 
 def main(argv=None):
@@ -98,7 +98,7 @@ def main(argv=None):
         "raw_s": {"end_to_end": end_to_end, "analysis_only": analysis_only, "statsmodels_loop": loop},
     }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(out, indent=2, default=float) + "\n")
+    write_results(args.out, out)
     print(f"trial simulation: {n_trials} trials x 2 arms x {args.n_per_arm} patients, PROCOVA, twin = {twin_kind}")
     print(f"{'':38s}{'seconds':>10s}{'ms/trial':>10s}")
     print(f"{'vectorised, draw + analysis':38s}{e2e:10.2f}{1e3 * per_vec_e2e:10.3f}")

@@ -15,7 +15,6 @@ Prints a table and writes benchmarks/results/vs_sdmetrics.json (rows_*.json for 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -30,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from bench_privacy import make_table  # noqa: E402  (the same 20-column patient-like table)
 
 from pharmasynth.evaluation import align_tables, dcr_baseline_protection, dcr_overfitting_protection  # noqa: E402
+from results_file import write_results
 
 SDTYPE = {"numeric": "numerical", "categorical": "categorical", "boolean": "boolean", "datetime": "datetime"}
 
@@ -128,7 +128,7 @@ def main():
            "speedup_median": {"overfitting": ratio_over, "baseline": ratio_base},
            "pharmasynth_own_random_baseline_score": ours_base["score"]}
     name = "vs_sdmetrics.json" if n == 5000 else f"vs_sdmetrics_rows_{n}.json"
-    (Path(__file__).parent / "results" / name).write_text(json.dumps(out, indent=2, default=float) + "\n")
+    write_results(Path(__file__).parent / "results" / name, out)
     return 0
 
 

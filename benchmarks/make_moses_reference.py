@@ -20,12 +20,12 @@ strings); test = test-set lines 3,000-3,999; scaffold test = the first 1,000 sca
 from __future__ import annotations
 
 import gzip
-import json
 import platform
 import random
 import sys
 import warnings
 from pathlib import Path
+from results_file import write_results
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "tests" / "molgen" / "data" / "moses_reference.json"
@@ -88,10 +88,7 @@ def main():
                    "test_scaffolds": "data/moses/test_scaffolds.smi.gz lines [0, 1000)"},
         "metrics": {k: float(v) for k, v in metrics.items()},
     }
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    tmp = OUT.with_suffix(".tmp")
-    tmp.write_text(json.dumps(out, indent=1))
-    tmp.replace(OUT)
+    write_results(OUT, out, indent=1)
     for k, v in out["metrics"].items():
         print(f"{k:<14}{v:.6f}")
     return 0
