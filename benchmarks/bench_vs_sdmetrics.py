@@ -48,7 +48,10 @@ def main():
     ap.add_argument("--rows", type=int, default=5000, help="rows in each of train, holdout and synthetic")
     ap.add_argument("--repeats", type=int, default=3, help="repeats of the pharmasynth side (median quoted)")
     ap.add_argument("--sdmetrics-repeats", type=int, default=1, help="repeats of the (slow) SDMetrics side")
+    ap.add_argument("--quick", action="store_true", help="a smoke run: 300 rows, one repeat a side")
     args = ap.parse_args()
+    if args.quick:
+        args.rows, args.repeats, args.sdmetrics_repeats = 300, 1, 1
     try:
         import sdmetrics
         from sdmetrics.single_table import DCRBaselineProtection, DCROverfittingProtection
