@@ -1,6 +1,10 @@
-"""What several verbs need: COL=VALUE options, input tables, `--where` filters, model folders."""
+"""What several verbs need: command groups, COL=VALUE options, input tables, `--where` filters,
+model folders, CSV line numbers in errors."""
 
 from __future__ import annotations
+
+import argparse
+import functools
 
 from ..errors import UsageError
 
@@ -68,3 +72,29 @@ def model_class(folder, written_by: str) -> str:
         return read_config(folder).get("class", "")
     except CheckpointError as exc:
         raise CheckpointError(f"{exc} Give a model folder written by `{written_by}`.") from None
+
+
+FORMAT = argparse.RawDescriptionHelpFormatter
+
+
+def verb_group(subparsers, name: str, help, description: str, epilog: str):
+    """A command with verbs (`pharmasynth NAME VERB ...`) -> (its parser, its verbs' sub-parsers).
+    The command alone prints its help."""
+    p = subparsers.add_parser(name, help=help, description=description, epilog=epilog, formatter_class=FORMAT)
+    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+    return p, p.add_subparsers(dest=f"{name}_command", metavar="VERB")
+
+
+def with_csv_lines(fn):
+    """Errors that name a row also give the CSV line: rows are labelled 0, 1, ... as read."""
+    from ..errors import PharmasynthError
+
+    @functools.wraps(fn)
+    def run(args):
+        try:
+            return fn(args)
+        except PharmasynthError as exc:
+            if " row " in str(exc) and "line" not in str(exc):
+                raise type(exc)(f"{exc} (row N of an input CSV is its line N + 2)") from exc
+            raise
+    return run

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ._common import verb_group
+
 DEVICES = ("cpu", "cuda", "auto")
 
 
@@ -58,10 +60,9 @@ def _evaluate(args):
 
 def register(subparsers, name: str = "imaging", help: str = "image diffusion and rare-class augmentation"):
     fmt = argparse.ArgumentDefaultsHelpFormatter
-    p = subparsers.add_parser(name, help=help, description="Class-conditional image diffusion (MONAI) and the "
-                              "rare-class augmentation workflow.\nExample: pharmasynth imaging augment train/ test/ "
-                              "--rare lesion --out out/imaging", formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = p.add_subparsers(dest="verb", required=True)
+    p, sub = verb_group(subparsers, name, help, "Class-conditional image diffusion (MONAI) and the rare-class "
+                        "augmentation workflow.\nExample: pharmasynth imaging augment train/ test/ --rare lesion "
+                        "--out out/imaging", None)
 
     def common(q, seed_help):
         q.add_argument("--seed", type=int, default=0, help=seed_help)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import warnings
 from pathlib import Path
 
 from ..errors import CheckpointError, UsageError
-from ._common import model_class, parse_assignments
+from ._common import FORMAT, model_class, parse_assignments, verb_group
 
 DESCRIPTION = """Generate molecules and score generated libraries.
 
@@ -167,17 +166,13 @@ def _add_filter_options(p):
 
 
 def _verb(verbs, name, func, help, description, epilog=None):
-    p = verbs.add_parser(name, help=help, description=description, epilog=epilog,
-                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = verbs.add_parser(name, help=help, description=description, epilog=epilog, formatter_class=FORMAT)
     p.set_defaults(func=func)
     return p
 
 
 def register(subparsers, name: str = "molgen", help: str | None = None):
-    parser = subparsers.add_parser(name, help=help, description=DESCRIPTION,
-                                   formatter_class=argparse.RawDescriptionHelpFormatter)
-    verbs = parser.add_subparsers(dest="verb", metavar="VERB")
-    parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
+    parser, verbs = verb_group(subparsers, name, help, DESCRIPTION, None)
 
     tr = _verb(verbs, "train", _train, "train a SmilesVAE or a LatentDiffusion from a SMILES file",
                "Train a model from a SMILES file (.smi, .csv, .sdf, optionally .gz) and save it as a folder "

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import argparse
-import functools
 from pathlib import Path
+
+from ._common import FORMAT, verb_group, with_csv_lines
 
 DESCRIPTION = """Synthetic tables (patients, registries, EHR extracts) with the same columns and dtypes as the real one.
 
@@ -21,30 +21,6 @@ EXAMPLE = """example (ACTG 175):
 """
 
 TABLE_MODELS = ("GaussianCopula", "TabularVAE")
-FORMAT = argparse.RawDescriptionHelpFormatter
-
-
-def verb_group(subparsers, name: str, help, description: str, epilog: str):
-    """A command with verbs (`pharmasynth NAME VERB ...`) -> (its parser, its verbs' sub-parsers).
-    The command alone prints its help."""
-    p = subparsers.add_parser(name, help=help, description=description, epilog=epilog, formatter_class=FORMAT)
-    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
-    return p, p.add_subparsers(dest=f"{name}_command", metavar="VERB")
-
-
-def with_csv_lines(fn):
-    """Errors that name a row also give the CSV line: rows are labelled 0, 1, ... as read."""
-    from ..errors import PharmasynthError
-
-    @functools.wraps(fn)
-    def run(args):
-        try:
-            return fn(args)
-        except PharmasynthError as exc:
-            if " row " in str(exc) and "line" not in str(exc):
-                raise type(exc)(f"{exc} (row N of an input CSV is its line N + 2)") from exc
-            raise
-    return run
 
 
 def fit_table(args, model: str) -> int:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .tabular import (FORMAT, TABLE_MODELS, add_fit_options, add_sample_options, fit_table, sample_table, verb_group,
-                      with_csv_lines)
+from ._common import FORMAT, verb_group, with_csv_lines
+from .tabular import TABLE_MODELS, add_fit_options, add_sample_options, fit_table, sample_table
 
 DESCRIPTION = """Digital twins, synthetic control arms, PROCOVA and trial simulation.
 

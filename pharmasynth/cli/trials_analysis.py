@@ -6,11 +6,10 @@ half-written.
 
 from __future__ import annotations
 
-import argparse
 from contextlib import contextmanager
 from pathlib import Path
 
-from .tabular import with_csv_lines
+from ._common import FORMAT, with_csv_lines
 
 ANALYZE_HELP = """Analyse a two-arm trial: unadjusted, ANCOVA (with --covariates) and PROCOVA (the twin's
 prediction as a covariate), each with HC3-robust SE, CI and p-value; with --time/--event also
@@ -103,9 +102,8 @@ def _simulate(args) -> int:
 
 def register_analysis(verbs) -> None:
     """Add the `analyze` and `simulate` verbs to the `pharmasynth trials` sub-parsers."""
-    fmt = argparse.RawDescriptionHelpFormatter
     p = verbs.add_parser("analyze", help="unadjusted / ANCOVA / PROCOVA analysis of a trial CSV (+ time to event)",
-                         description=ANALYZE_HELP, formatter_class=fmt)
+                         description=ANALYZE_HELP, formatter_class=FORMAT)
     p.add_argument("trial", help="trial table (CSV or Parquet): one row per patient")
     p.add_argument("--outcome", required=True, help="continuous outcome column (e.g. cd420)")
     p.add_argument("--treatment", required=True, help="arm column (two arms)")
@@ -125,7 +123,7 @@ def register_analysis(verbs) -> None:
     p.set_defaults(func=_analyze)
 
     s = verbs.add_parser("simulate", help="type I error and power of trial designs, simulated from a twin",
-                         description=SIMULATE_HELP, formatter_class=fmt)
+                         description=SIMULATE_HELP, formatter_class=FORMAT)
     s.add_argument("--twin", required=True, help="folder of a saved twin")
     s.add_argument("--pool", required=True, help="CSV of baseline covariates to resample patients from")
     s.add_argument("--outcome", help="visit to simulate (default: the twin's last visit)")

@@ -107,7 +107,7 @@ def fit_synthesizer(df: pd.DataFrame, model: str = "copula", *, columns=None, ho
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             report = evaluate(train[cols], synthesizer.sample(len(train)), holdout=hold[cols],
-                              random_state=random_state, rules=rules, title=f"{type(synthesizer).__name__} synthetic patients vs real")
+                              random_state=random_state, rules=rules, title=f"{type(synthesizer).__name__}: synthetic rows vs real ones")
         recorded_warnings(report, caught)
     return SynthesizerFit(synthesizer, report, len(df), 0 if hold is None else len(hold), model, random_state,
                           dict(meta or {}), cols)
