@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+from contextlib import contextmanager
 
 from ..errors import UsageError
 
@@ -98,3 +99,22 @@ def with_csv_lines(fn):
                 raise type(exc)(f"{exc} (row N of an input CSV is its line N + 2)") from exc
             raise
     return run
+
+
+@contextmanager
+def naming_file(path):
+    """Errors raised inside name the input file they come from."""
+    from ..errors import PharmasynthError
+
+    try:
+        yield
+    except PharmasynthError as exc:
+        raise type(exc)(f"{path}: {exc}") from exc
+
+
+def load_twin_folder(path):
+    """The saved twin in `path` (a DigitalTwin or LinearGaussianTwin), with errors that say which command writes one."""
+    from ..trials import load_twin
+
+    model_class(path, "pharmasynth trials fit")
+    return load_twin(path)

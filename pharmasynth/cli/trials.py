@@ -99,6 +99,7 @@ def _control_arm(args) -> int:
 
 def register(subparsers, name="trials", help=None):
     from .trials_analysis import register_analysis
+    from .trials_simulate import register_simulate
 
     p, verbs = verb_group(subparsers, name, help, DESCRIPTION, EXAMPLE)
     f = verbs.add_parser("fit", help="fit a DigitalTwin (or a copula / VAE) on a CSV",
@@ -150,4 +151,5 @@ def register(subparsers, name="trials", help=None):
     c.set_defaults(func=_control_arm)
 
     register_analysis(verbs)
+    register_simulate(verbs)
     return p

@@ -1,4 +1,4 @@
-"""`pharmasynth trials analyze` and `pharmasynth trials simulate` (registered by cli/trials.py).
+"""`pharmasynth trials analyze` (registered by cli/trials.py).
 
 Every output is computed first and written atomically last, so a failed run leaves nothing
 half-written.
@@ -6,10 +6,9 @@ half-written.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from pathlib import Path
 
-from ._common import FORMAT, with_csv_lines
+from ._common import FORMAT, load_twin_folder, naming_file, with_csv_lines
 
 ANALYZE_HELP = """Analyse a two-arm trial: unadjusted, ANCOVA (with --covariates) and PROCOVA (the twin's
 prediction as a covariate), each with HC3-robust SE, CI and p-value; with --time/--event also
@@ -21,38 +20,6 @@ writes  OUT/analysis.json   {"analyses": [{effect, se, ci_low, ci_high, p_value,
 example:
   pharmasynth trials analyze trial.csv --twin out/twin/model --outcome cd420 --treatment arms \\
       --treated 1 --control 0 --covariates cd40 age --out out/analysis"""
-
-SIMULATE_HELP = """Simulate many trials from a saved twin: type I error (effect 0) and power across effects
-and sample sizes for the unadjusted, PROCOVA and synthetic-control designs, each with its Monte
-Carlo SE. Vectorised; --scheduler tcp://HOST:PORT fans chunks out to a Dask cluster.
-
-writes  OUT/simulation.json  {"type_one_error": [...], "power_curve": [...], "settings": {...}}
-        OUT/report.html, OUT/report.json
-
-example:
-  pharmasynth trials simulate --twin out/twin/model --pool data/actg175/actg175.csv --outcome cd420 \\
-      --n-per-arm 100 200 --effects 0 20 40 --n-trials 10000 --out out/simulation"""
-
-
-@contextmanager
-def naming_file(path):
-    """Errors raised inside name the input file they come from."""
-    from ..errors import PharmasynthError
-
-    try:
-        yield
-    except PharmasynthError as exc:
-        raise type(exc)(f"{path}: {exc}") from exc
-
-
-def load_twin_folder(path):
-    """The saved twin in `path` (a DigitalTwin or LinearGaussianTwin), with errors that say which command writes one."""
-    from ..trials import load_twin
-    from ._common import model_class
-
-    model_class(path, "pharmasynth trials fit")
-    return load_twin(path)
-
 
 def _arm_label(text):
     """CLI arm labels are text; compare as numbers when they look like numbers."""
@@ -81,27 +48,8 @@ def _analyze(args) -> int:
     return 0
 
 
-@with_csv_lines
-def _simulate(args) -> int:
-    from ..trials import simulate_designs
-    from ._common import read_input_table
-
-    twin = load_twin_folder(args.twin)
-    pool = read_input_table(args.pool, "baseline pool")
-    with naming_file(args.pool):
-        res = simulate_designs(twin, pool, n_per_arm=args.n_per_arm, effects=args.effects, n_trials=args.n_trials,
-                               power_trials=args.power_trials, designs=args.designs, outcome=args.outcome,
-                               alpha=args.alpha, random_state=args.seed, client=args.scheduler,
-                               control_fraction=args.control_fraction, drift=args.drift,
-                               meta={"twin": str(args.twin), "pool": str(args.pool)})
-    paths = res.write(args.out)
-    print(res.type_one_error)
-    print(f"written: {paths['simulation']}, {paths['html']}")
-    return 0
-
-
 def register_analysis(verbs) -> None:
-    """Add the `analyze` and `simulate` verbs to the `pharmasynth trials` sub-parsers."""
+    """Add the `analyze` verb to the `pharmasynth trials` sub-parsers."""
     p = verbs.add_parser("analyze", help="unadjusted / ANCOVA / PROCOVA analysis of a trial CSV (+ time to event)",
                          description=ANALYZE_HELP, formatter_class=FORMAT)
     p.add_argument("trial", help="trial table (CSV or Parquet): one row per patient")
@@ -121,24 +69,3 @@ def register_analysis(verbs) -> None:
     p.add_argument("--hc", default="HC3", choices=["HC0", "HC1", "HC2", "HC3"], help="robust SE type (default HC3)")
     p.add_argument("--out", required=True, help="output folder")
     p.set_defaults(func=_analyze)
-
-    s = verbs.add_parser("simulate", help="type I error and power of trial designs, simulated from a twin",
-                         description=SIMULATE_HELP, formatter_class=FORMAT)
-    s.add_argument("--twin", required=True, help="folder of a saved twin")
-    s.add_argument("--pool", required=True, help="CSV of baseline covariates to resample patients from")
-    s.add_argument("--outcome", help="visit to simulate (default: the twin's last visit)")
-    s.add_argument("--n-per-arm", type=int, nargs="+", default=[100], help="patients per arm (first one: type I error)")
-    s.add_argument("--effects", type=float, nargs="+", default=[0.0, 10.0, 20.0, 30.0], help="true effects for power")
-    s.add_argument("--n-trials", type=int, default=10_000, help="trials for the type I error (default 10000)")
-    s.add_argument("--power-trials", type=int, default=2000, help="trials per power-curve point (default 2000)")
-    s.add_argument("--designs", nargs="+", default=["unadjusted", "procova", "synthetic_control"],
-                   choices=["unadjusted", "procova", "synthetic_control"])
-    s.add_argument("--control-fraction", type=float, default=0.5,
-                   help="synthetic-control design: share of the control arm that is randomised (default 0.5)")
-    s.add_argument("--drift", type=float, default=0.0, help="shift of the enrolled population vs the twin (bias test)")
-    s.add_argument("--alpha", type=float, default=0.05)
-    s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--scheduler", metavar="ADDR",
-                   help="Dask scheduler address (default: in-process or $PHARMASYNTH_SCHEDULER); passed as client=")
-    s.add_argument("--out", required=True, help="output folder")
-    s.set_defaults(func=_simulate)
