@@ -9,12 +9,15 @@ import pytest
 
 from pharmasynth.errors import DataError, SchemaError
 from pharmasynth.cli.trials_analysis import register_analysis
+from pharmasynth.cli.trials_simulate import register_simulate
 from pharmasynth.trials.twin import LinearGaussianTwin
 
 
 def _run(argv):
     parser = argparse.ArgumentParser(prog="pharmasynth trials")
-    register_analysis(parser.add_subparsers(dest="verb"))
+    verbs = parser.add_subparsers(dest="verb")
+    register_analysis(verbs)
+    register_simulate(verbs)
     args = parser.parse_args(argv)
     return args.func(args)
 
