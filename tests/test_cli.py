@@ -22,3 +22,24 @@ def test_no_command_prints_help_and_fails(capsys):
 def test_console_entry_point_runs():
     r = subprocess.run([sys.executable, "-m", "pharmasynth", "--version"], capture_output=True, text=True)
     assert r.returncode == 0 and "pharmasynth" in r.stdout
+
+
+def test_option_typo_is_reported_by_the_subcommand_with_a_suggestion(capsys):
+    import pytest
+
+    with pytest.raises(SystemExit) as exc:
+        main(["evaluate", "--real", "r.csv", "--synthetic", "s.csv", "--out", "o", "--traget", "y"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: pharmasynth evaluate")  # the subcommand's usage, not the top level's
+    assert "--traget: did you mean --target?" in err
+
+
+def test_unknown_option_without_a_close_name_gets_no_suggestion(capsys):
+    import pytest
+
+    with pytest.raises(SystemExit):
+        main(["trials", "fit", "x.csv", "--out", "o", "--zzzzzz"])
+    err = capsys.readouterr().err
+    assert "usage: pharmasynth trials fit" in err and "unrecognized arguments: --zzzzzz" in err
+    assert "did you mean" not in err

@@ -14,6 +14,7 @@ Each command lives in a module of `pharmasynth.cli` that exposes `register(subpa
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import sys
 
@@ -33,8 +34,9 @@ COMMANDS = {
 EPILOG = """examples:
   pharmasynth demo --out out
   pharmasynth evaluate --real data/actg175/actg175.csv --synthetic synth.csv --target cd420 --out out/eval
-  pharmasynth molgen score generated.smi --reference data/moses/train.smi --out out/lib
-  pharmasynth trials analyze trial.csv --twin out/twin --outcome cd420 --treatment treat --out out/analysis
+  pharmasynth molgen score generated.smi --reference data/moses/train.smi.gz --out out/lib
+  pharmasynth trials analyze data/actg175/actg175.csv --outcome cd420 --treatment arms --treated 1 --control 0 \\
+      --where "arms in (0, 1)" --out out/analysis
 Run 'pharmasynth COMMAND --help' for each command's options."""
 
 
@@ -49,9 +51,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _leaf_parser(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.ArgumentParser:
+    """The (sub)parser that owns the options of this command line: follow COMMAND / VERB words."""
+    for token in argv:
+        subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        if not subs or token.startswith("-"):
+            continue
+        if token not in subs[0].choices:
+            break
+        parser = subs[0].choices[token]
+    return parser
+
+
+def _reject_unknown(parser: argparse.ArgumentParser, argv: list[str], extras: list[str]) -> None:
+    """An unknown option is reported by the subcommand it was given to, with the closest valid names."""
+    leaf = _leaf_parser(parser, argv)
+    known = [opt for action in leaf._actions for opt in action.option_strings if opt.startswith("--")]
+    hints = []
+    for word in extras:
+        if word.startswith("-"):
+            close = difflib.get_close_matches(word.split("=", 1)[0], known, n=2, cutoff=0.6)
+            if close:
+                hints.append(f"{word}: did you mean {' or '.join(close)}?")
+    message = f"unrecognized arguments: {' '.join(extras)}"
+    leaf.error(message + ("".join(f"\n  {h}" for h in hints)))
+
+
 def main(argv=None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        _reject_unknown(parser, argv, extras)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
