@@ -43,3 +43,13 @@ def test_unknown_option_without_a_close_name_gets_no_suggestion(capsys):
     err = capsys.readouterr().err
     assert "usage: pharmasynth trials fit" in err and "unrecognized arguments: --zzzzzz" in err
     assert "did you mean" not in err
+
+
+def test_every_option_default_is_shown_in_help(capsys):
+    import pytest
+
+    with pytest.raises(SystemExit):
+        main(["molgen", "sample", "--help"])
+    out = capsys.readouterr().out
+    assert "--seed SEED           (default: 0)" in out  # 0 is a default too (0 == False must not hide it)
+    assert "(default: 1000)" in out

@@ -75,7 +75,35 @@ def model_class(folder, written_by: str) -> str:
         raise CheckpointError(f"{exc} Give a model folder written by `{written_by}`.") from None
 
 
-FORMAT = argparse.RawDescriptionHelpFormatter
+def _no_default(value) -> bool:
+    # identity, not ==: a default of 0 is a default worth showing (0 == False)
+    return value is None or value is False or value is argparse.SUPPRESS or (isinstance(value, list) and not value)
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Descriptions and examples as written, and every option's default shown (unless its help
+    already states it): a user should never have to read the code to learn a default."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        default = action.default
+        if (_no_default(default) or "default" in text.lower()
+                or not action.option_strings or isinstance(action, argparse._HelpAction)):
+            return text
+        shown = " ".join(map(str, default)) if isinstance(default, (list, tuple)) else default
+        return f"{text} (default: {shown})".strip() if text else f"(default: {shown})"
+
+    def _format_action(self, action):
+        if not action.help and action.option_strings and not _no_default(action.default):
+            import copy
+
+            action = copy.copy(action)  # argparse skips options without help: give them their default
+            action.help = " "
+            action.help = self._get_help_string(action).strip()
+        return super()._format_action(action)
+
+
+FORMAT = HelpFormatter
 
 
 def verb_group(subparsers, name: str, help, description: str, epilog: str):

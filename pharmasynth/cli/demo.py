@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
 import time
 import traceback
 from pathlib import Path
+
+from ._common import FORMAT
 
 DESCRIPTION = """Run every part of the toolkit on the data shipped in data/ and write the reports to --out:
 
@@ -48,7 +49,7 @@ def register(subparsers, name="demo", help=None):
     from ..demos import PARTS
 
     p = subparsers.add_parser(name, help=help, description=DESCRIPTION,
-                              formatter_class=argparse.RawDescriptionHelpFormatter)
+                              formatter_class=FORMAT)
     p.add_argument("--out", default="out", metavar="DIR", help="output folder (default: out)")
     p.add_argument("--only", nargs="+", choices=PARTS, help="run only these parts")
     p.add_argument("--seed", type=int, default=0, help="random_state for every part (default: 0)")
