@@ -51,7 +51,11 @@ def default_outcome(twin, outcome: str | None) -> str:
     visits = list(getattr(twin, "visits", []) or [])
     if outcome is None:
         if not visits:
-            raise ValueError("say which visit to simulate with outcome=NAME.")
+            if getattr(twin, "has_event_", False):
+                raise SchemaError("this twin models only an event (no visits): simulate time-to-event trials with "
+                                  "pharmasynth.trials.design_simulation.simulate_design(design, twin=, pool=) "
+                                  "(CLI: pharmasynth trials simulate --endpoint survival --design DIR/design.json).")
+            raise SchemaError("the twin models no visits: give outcome=NAME of a visit it models.")
         return visits[-1]
     if visits and outcome not in visits:
         raise SchemaError(f"the twin models visits {visits}, not {outcome!r}.")
