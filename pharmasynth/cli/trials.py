@@ -90,15 +90,18 @@ def _control_arm(args) -> int:
     enrolled = filter_rows(read_input_table(args.trial, "trial"), args.where, args.trial)
     historical = read_input_table(args.historical, "historical") if args.historical else None
     arms = control_arms(twin, enrolled, n_draws=args.n_draws, historical=historical, covariates=args.covariates,
-                        method=args.method, caliper=args.caliper, random_state=args.seed,
+                        method=args.method, caliper=args.caliper, random_state=args.seed, outcome=args.outcome,
                         meta={"model": args.model, "trial": args.trial, "where": args.where})
     paths = arms.write(args.out)
+    if arms.effect is not None:
+        print(arms.effect.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     print(f"written: {paths['control_arm']}, {paths['json']}")
     return 0
 
 
 def register(subparsers, name="trials", help=None):
     from .trials_analysis import register_analysis
+    from .trials_design import register_design
     from .trials_simulate import register_simulate
 
     p, verbs = verb_group(subparsers, name, help, DESCRIPTION, EXAMPLE)
@@ -140,8 +143,12 @@ def register(subparsers, name="trials", help=None):
                                      "balance table in OUT/control_arm.json).", epilog=EXAMPLE, formatter_class=FORMAT)
     c.add_argument("model", help="folder of a saved DigitalTwin")
     c.add_argument("trial", help="trial table with the enrolled patients' baselines")
-    c.add_argument("--where", metavar="EXPR", help="keep trial rows where EXPR holds (e.g. the treated arm)")
-    c.add_argument("--n-draws", type=int, default=1, help="draws per patient (default 1)")
+    c.add_argument("--where", metavar="EXPR", help="keep trial rows where EXPR holds, e.g. the treated arm "
+                   "(default: all rows)")
+    c.add_argument("--n-draws", type=int, default=1, help="draws per patient (default 1; >= 20 with --outcome)")
+    c.add_argument("--outcome", help="observed visit of the (treated) trial patients: their effect vs the synthetic "
+                   "arm, the draws combined (Rubin-type rules, twin parameters redrawn) beside the naive stacked "
+                   "analysis (default: none)")
     c.add_argument("--historical", metavar="FILE", help="historical patients for the external control")
     c.add_argument("--covariates", nargs="+", metavar="COL", help="propensity model covariates")
     c.add_argument("--method", choices=["matching", "weighting"], default="matching", help="default matching")
@@ -152,4 +159,5 @@ def register(subparsers, name="trials", help=None):
 
     register_analysis(verbs)
     register_simulate(verbs)
+    register_design(verbs)
     return p

@@ -15,7 +15,8 @@ The least-squares core, :func:`batched_ols`, works on a stack of trials at once 
 ``(trials, patients, terms)``); the single-trial functions here call it with one trial, and the
 trial simulator calls it with thousands, so both share one tested implementation.
 
-Time to event is in `survival.py`, sample sizes in `design.py`.
+Time to event is in `survival/`, sample sizes in `design/`. Every design is checked before the fit
+(`design_matrix.check_design_matrix`: constant, collinear or outcome-copying covariates are errors).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from scipy import stats
 from .._util.atomic import atomic_write_text
 from .._util.results import ResultMixin
 from ..errors import DataError, DataWarning, SchemaError, check_option
+from .design_matrix import check_design_matrix
 
 HC_TYPES = ("HC0", "HC1", "HC2", "HC3")
 METHODS = ("unadjusted", "ancova", "procova")
@@ -182,7 +184,8 @@ def treatment_indicator(values: pd.Series, treated=None, control=None) -> np.nda
     if treated is None and control is None:
         if len(labels) != 2:
             raise DataError(f"treatment column {name!r} has {len(labels)} arm(s) {sorted(map(str, labels))}; "
-                            "a two-arm analysis needs exactly 2 (filter the table, or give treated=/control=).")
+                            "a two-arm analysis needs exactly 2 (filter the rows - the CLI's --where - or name the two arms with "
+                            "treated=/control=, on the command line --treated/--control).")
         as_set = set(labels.tolist())
         if as_set <= {0, 1}:
             treated = 1
@@ -190,7 +193,7 @@ def treatment_indicator(values: pd.Series, treated=None, control=None) -> np.nda
             treated = "yes"
         else:
             raise DataError(f"treatment column {name!r} has labels {sorted(map(str, labels))}; say which is "
-                            "the treated arm with treated=LABEL (and control=LABEL).")
+                            "the treated arm with treated=LABEL and control=LABEL (command line: --treated/--control).")
     if control is None:
         others = [x for x in labels if x != treated]
         if len(others) != 1:
@@ -200,7 +203,8 @@ def treatment_indicator(values: pd.Series, treated=None, control=None) -> np.nda
     unknown = [x for x in labels if x not in (treated, control)]
     if unknown:
         raise DataError(f"treatment column {name!r} has unknown arm label(s) {sorted(map(str, unknown))}; "
-                        f"expected only treated={treated!r} and control={control!r}.")
+                        f"expected only treated={treated!r} and control={control!r}; keep the two arms "
+                        "(command line: --where, e.g. --where 'arms in [0, 1]').")
     if treated not in labels or control not in labels:
         raise DataError(f"treatment column {name!r} has only one arm ({sorted(map(str, labels))}); "
                         "a comparison needs patients in both arms.")
@@ -222,6 +226,19 @@ def _numeric(df: pd.DataFrame, col: str) -> pd.Series:
     return s.astype(float)
 
 
+def _refuse_text_in_numbers(s: pd.Series, col: str) -> None:
+    """A mostly-numeric column with a few text cells is a typo, not a categorical covariate: one
+    "forty" among ages must not turn age into dozens of dummy columns."""
+    present = s.dropna()
+    conv = pd.to_numeric(present, errors="coerce")
+    if len(present) and conv.notna().mean() >= 0.5:
+        bad = conv.isna().to_numpy()
+        row = present.index[np.flatnonzero(bad)[0]]
+        row = row.item() if isinstance(row, np.generic) else row
+        raise SchemaError(f"column {col!r} is numeric but row {row!r} holds {present[row]!r} "
+                          f"({int(bad.sum())} non-numeric cell(s)); fix or blank them (a blank is a missing value).")
+
+
 def _covariate_matrix(df: pd.DataFrame, covariates) -> pd.DataFrame:
     parts = []
     for c in covariates:
@@ -229,6 +246,7 @@ def _covariate_matrix(df: pd.DataFrame, covariates) -> pd.DataFrame:
         if pd.api.types.is_numeric_dtype(s) or s.dtype == bool:
             parts.append(s.astype(float).rename(c))
         else:  # categorical covariate: treatment-coded dummies
+            _refuse_text_in_numbers(s, c)
             d = pd.get_dummies(s.astype("category"), prefix=c, drop_first=True, dtype=float)
             d[s.isna().to_numpy()] = np.nan
             parts.append(d)
@@ -261,6 +279,7 @@ def _fit(df, outcome, treatment, extra: pd.DataFrame, method, alpha, hc, treated
     frame = frame[ok]
     if frame["__t__"].nunique() < 2:
         raise DataError(f"after dropping incomplete rows only one arm is left in {treatment!r}.")
+    check_design_matrix(frame.drop(columns="__y__"), f"{method} analysis of {outcome!r}", {outcome: frame["__y__"]})
     X = np.column_stack([np.ones(len(frame)), frame.drop(columns="__y__").to_numpy(float)])
     names = ["const", treatment] + list(extra.columns)
     beta, cov, df_resid = batched_ols(X, frame["__y__"].to_numpy(float), hc=hc)

@@ -37,6 +37,11 @@ def _row_label(df: pd.DataFrame, pos: int) -> str:
     return f"row {label!r}"
 
 
+def _plain(value):
+    """numpy scalars shown as Python ones in messages (2, not np.int64(2))."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _first_rows(df: pd.DataFrame, mask: np.ndarray, k: int = 5) -> str:
     pos = np.flatnonzero(mask)
     shown = ", ".join(_row_label(df, p) for p in pos[:k])
@@ -132,7 +137,7 @@ class TrialSchema:
             dup = out[self.id].duplicated(keep=False).to_numpy()
             if dup.any():
                 raise DataError(f"{w}id column {self.id!r} repeats: {_first_rows(out, dup)} share ids "
-                                f"(e.g. {out[self.id][dup].iloc[0]!r}). Wide format needs one row per patient; "
+                                f"(e.g. {_plain(out[self.id][dup].iloc[0])!r}). Wide format needs one row per patient; "
                                 "for long format use to_wide() first.")
         if self.arm is not None:
             self._check_arm(out, w)

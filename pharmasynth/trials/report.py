@@ -131,8 +131,10 @@ def type_one_error_metrics(designs: pd.DataFrame, alpha: float) -> list[MetricRe
     return out
 
 
-def analysis_metrics(results: list) -> list[MetricResult]:
-    """PROCOVA's worth: rho of the prognostic score and SE(PROCOVA) / SE(unadjusted), per outcome."""
+def analysis_metrics(results: list, survival=None) -> list[MetricResult]:
+    """PROCOVA's worth (rho, SE ratio vs unadjusted), the SE ratio of each adjusted time-to-event
+    estimator vs its unadjusted counterpart (utility, lower is better) and the global PH test of
+    each Cox model (validity: p-value, higher = no evidence against proportional hazards)."""
     out = []
     unadj = [r for r in results if r.method == "unadjusted"]
     for r in results:
@@ -143,14 +145,55 @@ def analysis_metrics(results: list) -> list[MetricResult]:
         if r.method == "procova" and unadj:
             out.append(metric(f"se_ratio_procova_vs_unadjusted_{r.outcome}", "utility", r.se / unadj[0].se,
                               direction="lower", bounds=(0.0, 1.5), notes="SE(PROCOVA) / SE(unadjusted)"))
+    if survival is not None:
+        seen = set()
+        for _, row in survival.rows.iterrows():
+            name = f"se_ratio_{row['method']}" + ("_score" if "prognostic_score" in row["covariates"] else "")
+            if row["method"].endswith(("_adjusted", "_stratified", "_score")) and np.isfinite(row["se_ratio"]) and name not in seen:
+                seen.add(name)
+                out.append(metric(name, "utility", float(row["se_ratio"]), direction="lower", bounds=(0.0, 1.5),
+                                  notes=f"SE({row['method']}) / SE(unadjusted); covariates {row['covariates']}"))
+        for name, fit in survival.cox_fits.items():
+            if not fit.ph_test.empty:
+                out.append(metric(f"ph_test_global_p_{name}", "validity", float(fit.ph_test.loc["GLOBAL", "p_value"]),
+                                  direction="higher", bounds=(0.0, 1.0), score=None,
+                                  notes="scaled Schoenfeld residuals, rank time; small p = hazards not proportional"))
     return out
 
 
-def analysis_report(results: list, title: str = "pharmasynth trial analysis", meta: dict | None = None) -> Report:
-    """A Report of analyses (list of AnalysisResult): the table, a forest plot, rho and the SE reduction."""
-    rep = Report(analysis_metrics(results), title=title, meta=dict(meta or {}))
+def analysis_report(results: list, survival=None, title: str = "pharmasynth trial analysis",
+                    meta: dict | None = None, prefix: str = "") -> Report:
+    """A Report of the analyses: the estimates table first, a forest plot, the SE ratios, the Cox
+    models' terms and PH tests, KM curves, and every warning met."""
+    rep = Report(analysis_metrics(results, survival), title=title, meta=dict(meta or {}))
     table = pd.DataFrame([r.to_dict() for r in results])
-    rep.add_table("Treatment effect estimates", table)
-    rep.add_figure("Treatment effect by analysis", effects_figure(table), "Point estimate and CI per analysis "
-                   "(OLS with robust SE).", section="analysis")
+    if len(table):
+        rep.add_table(f"{prefix}Treatment effect estimates (continuous outcome)", table)
+        rep.add_figure(f"{prefix}Treatment effect by analysis", effects_figure(table), "Point estimate and CI per "
+                       "analysis (OLS with robust SE).", section="analysis")
+    if survival is not None:
+        level = int(round(100 * (1 - float(survival.rows["alpha"].iloc[0]))))
+        rep.add_table(f"{prefix}Time-to-event estimates (tau = {survival.tau:g})", survival.rows.drop(columns=["alpha"]))
+        for name, fit in survival.cox_fits.items():
+            rep.add_table(f"{prefix}Cox model {name}: terms", fit.terms.reset_index())
+            rep.add_table(f"{prefix}Cox model {name}: proportional-hazards test", fit.ph_test.reset_index())
+        rep.add_figure(f"{prefix}Kaplan-Meier by arm", km_figure(survival.km), f"Pointwise {level}% CI bands.",
+                       section="time to event")
+        rep.warnings.extend(w for w in survival.warnings if w not in rep.warnings)
     return rep
+
+
+def estimates_first_html(html: str, estimates: pd.DataFrame) -> str:
+    """The report's HTML with the estimates table (effect, CI, SE ratio vs unadjusted) put first."""
+    import html as _html
+
+    cols = [c for c in ["method", "estimand", "effect", "ci_low", "ci_high", "se", "se_ratio", "p_value", "n",
+                        "events", "covariates", "strata", "alpha"] if c in estimates.columns]
+    table = estimates[cols].to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="")
+    block = (f"<section><h2>Treatment effect estimates</h2><p>{_html.escape('Every interval at 1 - alpha; se_ratio = SE / SE of the unadjusted estimator of the same estimand family.')}"
+             f"</p>{table}</section>")
+    marker = html.find("</h1>")
+    if marker < 0:
+        marker = html.find("<body>")
+        return html.replace("<body>", "<body>" + block, 1) if marker >= 0 else block + html
+    return html[:marker + 5] + block + html[marker + 5:]

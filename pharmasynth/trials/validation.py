@@ -10,6 +10,8 @@ validate_twin(twin, heldout)  ->  (Report, tables)
     fidelity  Kaplan-Meier overlap of synthetic controls (one twin draw per held-out patient,
               censored like the real ones) vs the real controls: the largest vertical distance
               between the curves, and the log-rank p-value
+    utility   the risk score's Harrell's C and time-dependent AUC at tau; validity: calibration at
+              tau (`twin_discrimination.py`)
 evaluate_synthetic_patients(real, synthetic, ...) -> Report  (the evaluation core's `evaluate`)
 """
 
@@ -25,6 +27,7 @@ from ..evaluation.metric import MetricResult, metric
 from ..evaluation.report import Report
 from ..errors import DataError, SchemaError
 from .report import coverage_metric
+from .twin_discrimination import discrimination_metrics
 
 
 def visit_accuracy(twin, heldout: pd.DataFrame, levels=(0.8, 0.95)) -> pd.DataFrame:
@@ -139,6 +142,9 @@ def validate_twin(twin, heldout: pd.DataFrame, levels=(0.8, 0.95), times=None, n
         ov = km_overlap(t, e, syn[twin.time].to_numpy(), syn[twin.event].to_numpy())
         tables["km_overlap"] = pd.DataFrame({"time": ov["grid"], "km_real": ov["km_real"], "km_synthetic": ov["km_synthetic"]})
         rep.add(*event_metrics(cal, ov, n_groups, times))
+        disc, cal_tau = discrimination_metrics(twin, heldout)
+        tables["calibration_at_tau"] = cal_tau
+        rep.add(*disc)
     for name, tab in tables.items():
         rep.add_table(name, tab)
     rep.meta.update({"n_heldout": len(heldout), "twin": twin.describe()})

@@ -1,7 +1,7 @@
 """What the command line and the demo both do, one public function each, returning a result.
 
 fit_twin          fit a DigitalTwin, validated on a random holdout of the patients      -> TwinFit
-analyze_trial     unadjusted / ANCOVA / PROCOVA (+ KM, log-rank, Cox, RMST) of a trial  -> TrialAnalysis
+analyze_trial     unadjusted / ANCOVA / PROCOVA; Cox, log-rank, RMST (adjusted too)    -> TrialAnalysis
 simulate_designs  type I error and a power curve of trial designs, from a twin          -> DesignSimulation
 control_arms      the twin's synthetic control arm (+ a propensity external control)    -> ControlArms
 
@@ -23,12 +23,15 @@ from .._util.results import ResultMixin
 from ..evaluation.report import Report
 from ..evaluation.tabular import holdout_split
 from ..tabular.workflows import ModelFit, recorded_warnings
-from .analysis import AnalysisResult, ancova, compare, prognostic_score, procova, unadjusted
+from .analysis import AnalysisResult, ancova, prognostic_score, procova, unadjusted
 from .control_arm import ExternalControl, external_control, synthetic_control_arm
 from .design import effective_sample_size
-from .report import analysis_report, km_figure, power_curves_figure, type_one_error_metrics
+from .data import TrialSchema
+from .multiple_draws import synthetic_control_effect
+from .report import analysis_report, estimates_first_html, power_curves_figure, type_one_error_metrics
 from .simulate import DESIGNS, SimulationResult, power_curve, simulate_trials
-from .survival import cox_with_prognostic_score, km_curves, logrank, rmst_difference
+from .survival._inputs import ROW_COLUMNS
+from .survival_analysis import SurvivalAnalyses, survival_analyses
 from .twin import DigitalTwin
 from .validation import validate_twin
 
@@ -59,17 +62,22 @@ def fit_twin(df: pd.DataFrame, *, baseline, visits=(), time=None, event=None, ho
     fraction of the rows (`evaluation.tabular.holdout_split`) and validate it on those.
 
     The validation's warnings (e.g. extrapolation on held-out patients) are recorded in its
-    report's `warnings` rather than shown.
+    report's `warnings` rather than shown; the fit's own (e.g. the Weibull event model's convergence)
+    are shown and recorded there too.
     """
     train, hold = holdout_split(df, holdout, random_state)
-    twin = DigitalTwin(baseline=baseline, visits=list(visits or []), time=time, event=event,
-                       random_state=random_state, **settings).fit(train)
+    with warnings.catch_warnings(record=True) as fit_caught:   # e.g. the Weibull model's convergence
+        warnings.simplefilter("always")
+        twin = DigitalTwin(baseline=baseline, visits=list(visits or []), time=time, event=event,
+                           random_state=random_state, **settings).fit(train)
+    for w in fit_caught:   # still shown, and below also kept in the validation report
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     report, tables = None, {}
     if hold is not None:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             report, tables = validate_twin(twin, hold, random_state=random_state)
-        recorded_warnings(report, caught)
+        recorded_warnings(report, [*fit_caught, *caught])
     return TwinFit(twin, report, len(df), 0 if hold is None else len(hold), "twin", random_state, dict(meta or {}),
                    tables)
 
@@ -77,55 +85,106 @@ def fit_twin(df: pd.DataFrame, *, baseline, visits=(), time=None, event=None, ho
 # ---------------------------------------------------------------------------------------------
 @dataclass
 class TrialAnalysis(ResultMixin):
-    """The analyses of the outcome (unadjusted first), the time-to-event tables and the report."""
+    """Every analysis of the trial as one table (`summary()`): the continuous outcome's (unadjusted
+    first) and, with time/event, the time-to-event ones (`survival`: rows, KM, Cox fits, tau)."""
 
     analyses: list[AnalysisResult]
-    time_to_event: dict
+    survival: SurvivalAnalyses | None
     report: Report
     settings: dict
     meta: dict = field(default_factory=dict)
 
+    @property
+    def time_to_event(self) -> dict:
+        """KM curves, log-rank, Cox terms (treatment-only and adjusted) and RMST, as DataFrames."""
+        if self.survival is None:
+            return {}
+        sv = self.survival
+        rows = sv.rows.set_index("method")
+        return {"km": sv.km, "logrank": rows.loc[["logrank"]].reset_index(), "rmst": rows.loc[["rmst"]].reset_index(),
+                "cox": sv.cox_fits.get("cox_score", sv.cox_fits.get("cox_adjusted", sv.cox_fits["cox"])).terms,
+                "cox_fits": sv.cox_fits}
+
+    def table(self) -> pd.DataFrame:
+        """One row per analysis with every column of `analysis.json`."""
+        cont = [_continuous_row(r) for r in self.analyses]
+        frame = pd.DataFrame(cont, columns=ROW_COLUMNS + ["se_ratio"])
+        if cont:
+            frame["se_ratio"] = frame["se"] / frame["se"].iloc[0]
+        if self.survival is not None:
+            frame = pd.concat([frame, self.survival.rows], ignore_index=True) if cont else self.survival.rows.copy()
+        return frame
+
     def summary(self) -> pd.DataFrame:
-        """One row per analysis (method): effect, se, CI, p_value, n and the SE ratio to the unadjusted one."""
-        return compare(*self.analyses) if self.analyses else pd.DataFrame()
+        """Indexed by method: effect, se, CI, p_value, n, events and the SE ratio to the unadjusted one."""
+        cols = ["method", "effect", "se", "ci_low", "ci_high", "p_value", "n", "events", "se_ratio"]
+        return self.table()[cols].set_index("method")
 
     def to_dict(self) -> dict:
-        out = {**self.meta, **self.settings, "analyses": [r.to_dict() for r in self.analyses]}
+        out = {**self.meta, **self.settings, "analyses": self.table().to_dict(orient="records")}
         proc = [r for r in self.analyses if r.method == "procova"]
         if proc:
             unadj = self.analyses[0]
             out["se_reduction"] = 1 - proc[0].se / unadj.se
             out["effective_sample_size"] = effective_sample_size(unadj.se, proc[0].se, unadj.n)
-        if self.time_to_event:
-            tte = self.time_to_event
-            out["time_to_event"] = {"logrank": tte["logrank"].to_dict(orient="records")[0],
-                                    "cox": tte["cox"].reset_index().to_dict(orient="records"),
-                                    "rmst": tte["rmst"].to_dict(orient="records")[0]}
+        if self.survival is not None:
+            sv = self.survival
+            out["tau"] = sv.tau
+            out["cox_models"] = {k: f.to_dict() for k, f in sv.cox_fits.items()}
+            out["warnings"] = list(sv.warnings)
         return out
 
     def write(self, out_dir) -> dict[str, Path]:
-        """OUT/analysis.json and OUT/report.html + .json."""
+        """OUT/analysis.json and OUT/report.html + .json (both lead with the estimates table)."""
         out = Path(out_dir)
         atomic_write_json(out / "analysis.json", self.to_dict())
-        return {"analysis": out / "analysis.json", **self.report.write(out, "report")}
+        paths = {"analysis": out / "analysis.json", "json": out / "report.json", "html": out / "report.html"}
+        estimates = self.table()
+        atomic_write_json(paths["json"], {"estimates": estimates.to_dict(orient="records"), **self.report.to_dict()})
+        atomic_write_text(paths["html"], estimates_first_html(self.report.to_html(), estimates))
+        return paths
+
+
+def _continuous_row(r: AnalysisResult) -> dict:
+    return {"method": r.method, "estimand": f"difference in mean {r.outcome} (treated - control)", "effect": r.effect,
+            "hr": float("nan"), "log_hr": float("nan"), "se": r.se, "ci_low": r.ci_low, "ci_high": r.ci_high,
+            "p_value": r.p_value, "statistic": r.effect / r.se, "n": r.n, "events": None,
+            "covariates": list(r.covariates) + (["prognostic_score"] if r.method == "procova" else []), "strata": [],
+            "alpha": r.alpha, "tau": float("nan"), "notes": f"OLS, {r.hc} robust SE, t on n-k df"}
+
+
+def _check_ids(trial: pd.DataFrame, id: str | None, source: str) -> None:
+    if id is None:
+        return
+    TrialSchema(id=id).validate(trial, source=source)
 
 
 def analyze_trial(trial: pd.DataFrame, *, treatment: str, outcome: str | None = None, twin=None, score=None,
-                  covariates=(), procova_covariates: bool = False, visit: str | None = None,
+                  covariates=(), strata=(), procova_covariates: bool = False, visit: str | None = None,
                   time: str | None = None, event: str | None = None, tau: float | None = None,
-                  alpha: float = 0.05, hc: str = "HC3", treated=None, control=None, label: str = "",
-                  title: str = "Trial analysis", meta: dict | None = None) -> TrialAnalysis:
-    """Analyse a two-arm trial.
+                  alpha: float = 0.05, hc: str = "HC3", ties: str = "efron", robust: bool = False,
+                  id: str | None = None, treated=None, control=None, label: str = "",
+                  title: str = "Trial analysis", meta: dict | None = None, source: str = "") -> TrialAnalysis:
+    """Analyse a two-arm trial; every interval at 1 - `alpha`.
 
     outcome   a continuous outcome: unadjusted, ANCOVA on `covariates` (when given) and PROCOVA
               on the `twin`'s prediction or the `score` column/array (when given; with
               `procova_covariates` also on the covariates)
-    time, event  Kaplan-Meier by arm, log-rank, Cox on treatment + a prognostic score (the twin's
-              risk score when it models the event, else `score`) and the RMST difference up to
-              `tau` (default: the 80th percentile of `time`)
+    time, event  Cox (treatment only, + covariates, + the twin's risk score or `score`, stratified
+              by `strata`) each with its PH test; log-rank (plain, stratified, covariate-adjusted);
+              RMST and survival at `tau` (default: the smaller arm's last follow-up), unadjusted and
+              covariate-adjusted (see `survival_analysis.py`)
+    id        patient id column: duplicated ids are an error
     label     prefix of the report's figure and table titles (e.g. the trial's name)
     """
-    covariates = list(covariates or [])
+    covariates, strata = list(covariates or []), list(strata or [])
+    if outcome is None and (time is None or event is None):
+        raise ValueError("nothing to analyse: give a continuous outcome, or time and event columns (or both).")
+    if (time is None) != (event is None):
+        raise ValueError("time and event go together: give both columns or neither.")
+    if time is None and (strata or robust or ties != "efron" or tau is not None):
+        raise ValueError("strata, robust, ties and tau apply to the time-to-event analyses: give time and event too.")
+    _check_ids(trial, id, source)
     arms = {"treated": treated, "control": control}
     results = []
     if outcome is not None:
@@ -137,23 +196,21 @@ def analyze_trial(trial: pd.DataFrame, *, treatment: str, outcome: str | None = 
                                    covariates=covariates if procova_covariates else None, visit=visit, alpha=alpha,
                                    hc=hc, **arms))
     meta = dict(meta or {})
-    report = analysis_report(results, title=title, meta=dict(meta)) if results else Report(title=title, meta=dict(meta))
     prefix = f"{label}: " if label else ""
-    tte = {}
-    if time is not None and event is not None:
-        cox_score = score
-        if twin is not None and getattr(twin, "time", None) and hasattr(twin, "risk_score"):
-            cox_score = prognostic_score(trial, twin.risk_score(trial), outcome or time)
-        tte = {"km": km_curves(trial, time, event, treatment), "logrank": logrank(trial, time, event, treatment),
-               "cox": cox_with_prognostic_score(trial, time, event, treatment, score=cox_score, **arms),
-               "rmst": rmst_difference(trial, time, event, treatment,
-                                       tau=tau or float(trial[time].quantile(0.8)), **arms)}
-        report.add_figure(f"{prefix}Kaplan-Meier by arm", km_figure(tte["km"], treatment), "Pointwise 95% CI bands.",
-                          section="time to event")
-        report.add_table(f"{prefix}Cox model", tte["cox"].reset_index())
-        report.add_table(f"{prefix}RMST difference", tte["rmst"])
-    settings = {"outcome": outcome, "treatment": treatment}
-    return TrialAnalysis(results, tte, report, settings, meta)
+    surv = None
+    if time is not None:
+        risk = score
+        if twin is not None and getattr(twin, "has_event_", False):
+            risk = prognostic_score(trial, twin.risk_score(trial), outcome or time)
+        elif twin is not None:
+            risk = None   # the twin models no event: no risk score to adjust the survival analyses for
+        surv = survival_analyses(trial, time=time, event=event, treatment=treatment, covariates=covariates,
+                                 strata=strata, score=risk, tau=tau, alpha=alpha, ties=ties, robust=robust,
+                                 source=source, **arms)
+    report = analysis_report(results, surv, title=title, meta=dict(meta), prefix=prefix)
+    settings = {"outcome": outcome, "treatment": treatment, "time": time, "event": event, "covariates": covariates,
+                "strata": strata, "alpha": alpha, "ties": ties, "robust_cox_se": robust, "id": id}
+    return TrialAnalysis(results, surv, report, settings, meta)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -222,6 +279,7 @@ class ControlArms(ResultMixin):
     visits: list
     event: str | None
     meta: dict = field(default_factory=dict)
+    effect: pd.DataFrame | None = None   # with an observed outcome: draws combined vs stacked (naive)
 
     def summary(self) -> pd.DataFrame:
         """The synthetic arm's mean of each visit (and event rate), one row per outcome."""
@@ -236,6 +294,8 @@ class ControlArms(ResultMixin):
             out["event_rate"] = float(self.arm[self.event].mean())
         if self.external is not None:
             out["external_control"] = self.external.to_dict()
+        if self.effect is not None:
+            out["effect"] = self.effect.to_dict(orient="records")
         return out
 
     def write(self, out_dir) -> dict[str, Path]:
@@ -255,13 +315,21 @@ class ControlArms(ResultMixin):
 
 def control_arms(twin, enrolled: pd.DataFrame, *, n_draws: int = 1, historical: pd.DataFrame | None = None,
                  covariates=None, method: str = "matching", caliper: float = 0.2, random_state=None,
-                 meta: dict | None = None) -> ControlArms:
+                 outcome: str | None = None, alpha: float = 0.05, meta: dict | None = None) -> ControlArms:
     """`synthetic_control_arm(twin, enrolled)` and, given `historical` patients and `covariates`,
-    `external_control(historical, enrolled, covariates, method, caliper)` for comparison."""
+    `external_control(historical, enrolled, covariates, method, caliper)` for comparison.
+
+    With `outcome` (a visit observed in `enrolled`, e.g. the treated arm), also the effect against the
+    synthetic arm, its `n_draws` draws combined properly (`multiple_draws.synthetic_control_effect`:
+    twin parameters redrawn per draw) beside the naive stacked analysis, whose SE is too small."""
     arm = synthetic_control_arm(twin, enrolled, n_draws=n_draws, random_state=random_state)
+    effect = None
+    if outcome is not None:
+        effect = synthetic_control_effect(twin, enrolled, outcome, n_draws=n_draws, alpha=alpha,
+                                          random_state=random_state)
     ext = None
     if historical is not None:
         ext = external_control(historical, enrolled, covariates or [], method=method, caliper=caliper,
                                random_state=random_state)
     event = twin.event if getattr(twin, "has_event_", False) else None
-    return ControlArms(arm, ext, len(enrolled), n_draws, list(twin.visits), event, dict(meta or {}))
+    return ControlArms(arm, ext, len(enrolled), n_draws, list(twin.visits), event, dict(meta or {}), effect)

@@ -48,14 +48,24 @@ def test_analyze_writes_contract(trial_and_twin, tmp_path):
     assert rc == 0
     doc = json.loads((out / "analysis.json").read_text())
     methods = [a["method"] for a in doc["analyses"]]
-    assert methods == ["unadjusted", "ancova", "procova"]
+    assert methods == ["unadjusted", "ancova", "procova", "cox", "cox_adjusted", "logrank", "logrank_adjusted",
+                       "rmst", "rmst_adjusted", "survival_at_tau", "survival_at_tau_adjusted"]
     for a in doc["analyses"]:
-        assert {"effect", "se", "ci_low", "ci_high", "p_value", "n", "method"} <= set(a)
-        assert a["n"] == len(df) and a["ci_low"] < a["effect"] < a["ci_high"]
-    unadj, _, proc = doc["analyses"]
+        assert {"method", "estimand", "effect", "se", "ci_low", "ci_high", "p_value", "n", "events", "covariates",
+                "strata", "alpha"} <= set(a)
+        assert a["n"] == len(df) and a["alpha"] == 0.05
+        if not a["method"].startswith("logrank"):
+            assert a["ci_low"] < a["effect"] < a["ci_high"]
+    by = {a["method"]: a for a in doc["analyses"]}
+    unadj, proc = by["unadjusted"], by["procova"]
     assert proc["se"] < 0.6 * unadj["se"]            # x explains most of the variance
     assert proc["ci_low"] < 0.8 < proc["ci_high"]
-    assert doc["time_to_event"]["logrank"]["p_value"] >= 0
+    assert by["cox"]["hr"] == pytest.approx(by["cox"]["effect"]) and "GLOBAL" in str(doc["cox_models"]["cox"]["ph_test"])
+    report = json.loads((out / "report.json").read_text())
+    assert [r["method"] for r in report["estimates"]] == methods
+    assert any(m["name"] == "se_ratio_rmst_adjusted" for m in report["metrics"])
+    html = (out / "report.html").read_text()
+    assert html.index("Treatment effect estimates") < html.index("<img")   # the estimates come first
     assert (out / "report.html").stat().st_size > 10_000  # figures embedded
     assert json.loads((out / "report.json").read_text())
 
@@ -90,3 +100,51 @@ def test_simulate_writes_type_one_error_and_power(trial_and_twin, tmp_path):
     pc = pd.DataFrame(doc["power_curve"])
     assert pc[pc.effect == 1.0]["rejection_rate"].min() > pc[pc.effect == 0.0]["rejection_rate"].max()
     assert (out / "report.html").exists()
+
+
+def test_analyze_survival_only_alpha_where_id_and_strata(trial_and_twin, tmp_path, capsys):
+    df, path, twin = trial_and_twin
+    three = tmp_path / "three.csv"
+    df.assign(arm=np.where(df.index < 20, "other", df["arm"]), site=df.index % 3).to_csv(three, index=False)
+    out = tmp_path / "surv"
+    rc = _run(["analyze", str(three), "--treatment", "arm", "--treated", "drug", "--control", "placebo",
+               "--where", "arm != 'other'", "--id", "id", "--time", "time", "--event", "event", "--covariates", "x",
+               "--strata", "site", "--alpha", "0.1", "--out", str(out)])
+    assert rc == 0
+    printed = capsys.readouterr().out
+    for m in ("cox_stratified", "logrank_stratified", "rmst_adjusted", "intervals at 90%"):
+        assert m in printed                              # the console shows every analysis it ran
+    doc = json.loads((out / "analysis.json").read_text())
+    by = {a["method"]: a for a in doc["analyses"]}
+    assert "unadjusted" not in by and by["cox"]["n"] == len(df) - 20
+    assert all(a["alpha"] == 0.1 for a in doc["analyses"])
+    from lifelines import CoxPHFitter
+    kept = df.iloc[20:].assign(drug=lambda d: (d.arm == "drug").astype(int))
+    ref = CoxPHFitter(alpha=0.1).fit(kept[["time", "event", "drug", "x"]], "time", "event").summary.loc["drug"]
+    assert by["cox_adjusted"]["hr"] == pytest.approx(ref["exp(coef)"], rel=1e-8)
+    assert by["cox_adjusted"]["ci_low"] == pytest.approx(ref["exp(coef) lower 90%"], rel=1e-8)
+    assert by["cox_stratified"]["strata"] == ["site"]
+
+
+def test_analyze_refuses_degenerate_inputs_naming_the_file(trial_and_twin, tmp_path):
+    df, path, twin = trial_and_twin
+    out = tmp_path / "never"
+    common = ["--treatment", "arm", "--treated", "drug", "--control", "placebo", "--out", str(out)]
+    dup = tmp_path / "dup.csv"
+    pd.concat([df, df.iloc[:5]]).to_csv(dup, index=False)
+    with pytest.raises(DataError, match=r"dup\.csv.*'id' repeats"):
+        _run(["analyze", str(dup), "--outcome", "y", "--id", "id", *common])
+    cens = tmp_path / "censored.csv"
+    df.assign(event=0).to_csv(cens, index=False)
+    with pytest.raises(DataError, match=r"censored\.csv.*every patient is censored"):
+        _run(["analyze", str(cens), "--time", "time", "--event", "event", *common])
+    text = tmp_path / "text.csv"
+    df.assign(x=df["x"].astype(object).where(df.index != 11, "forty")).to_csv(text, index=False)
+    with pytest.raises(SchemaError, match=r"text\.csv.*'x' is numeric but row 11 holds 'forty'"):
+        _run(["analyze", str(text), "--outcome", "y", "--covariates", "x", *common])
+    with pytest.raises(DataError, match="equal the outcome"):
+        _run(["analyze", str(path), "--outcome", "y", "--covariates", "x", "y", *common])
+    from pharmasynth.errors import UsageError
+    with pytest.raises(UsageError, match="--outcome COL, or --time"):
+        _run(["analyze", str(path), *common])
+    assert not out.exists()

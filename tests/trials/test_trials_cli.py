@@ -98,3 +98,23 @@ def test_help_teaches(capsys):
         main(["trials", "fit", "--help"])
     out = capsys.readouterr().out
     assert "example" in out and "--where" in out
+
+
+def test_control_arm_with_outcome_combines_draws_and_fit_refuses_duplicate_ids(files, capsys):
+    d = files
+    assert main(["trials", "fit", str(d / "trial.csv"), "--kind", "twin", "--where", "arm == 0", "--baseline", "age",
+                 "--visits", "y1", "--id", "pid", "--out", str(d / "twin1")]) == 0
+    assert main(["trials", "control-arm", str(d / "twin1" / "model"), str(d / "trial.csv"), "--where", "arm == 1",
+                 "--n-draws", "20", "--outcome", "y1", "--out", str(d / "arm1")]) == 0
+    assert "synthetic_combined" in capsys.readouterr().out
+    effect = {r["method"]: r for r in json.loads((d / "arm1" / "control_arm.json").read_text())["effect"]}
+    assert effect["synthetic_combined"]["n_draws"] == 20
+    assert effect["synthetic_combined"]["effect"] == pytest.approx(effect["stacked_naive"]["effect"])
+    assert effect["synthetic_combined"]["se"] > 1.3 * effect["stacked_naive"]["se"]   # stacking understates the SE
+    dup = pd.read_csv(d / "trial.csv")
+    dup.loc[3, "pid"] = dup.loc[2, "pid"]
+    dup.to_csv(d / "dup.csv", index=False)
+    assert main(["trials", "fit", str(d / "dup.csv"), "--kind", "twin", "--baseline", "age", "--visits", "y1",
+                 "--id", "pid", "--out", str(d / "never")]) != 0
+    err = capsys.readouterr().err
+    assert "dup.csv: id column 'pid' repeats: row 2, row 3 share ids (e.g. 2)" in err and not (d / "never").exists()

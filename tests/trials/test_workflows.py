@@ -30,7 +30,7 @@ def test_fit_twin_validates_on_the_holdout(patients, tmp_path):
     assert fit.summary().equals(fit.twin.summary())
     doc = fit.to_dict()
     assert list(doc)[:7] == ["data", "n_rows", "n_train", "n_holdout", "kind", "seed", "validation"]
-    assert set(doc["validation"]) == {"visit_accuracy", "event_calibration"}
+    assert set(doc["validation"]) == {"visit_accuracy", "event_calibration", "calibration_at_tau"}
     paths = fit.write(tmp_path / "twin")
     written = json.loads(paths["fit"].read_text())
     assert written["twin"]["n_train"] == 300 and paths["html"].is_file()
@@ -49,17 +49,21 @@ def test_analyze_trial_outcome_and_time_to_event(patients, tmp_path):
     assert res.analyses[0].effect == unadjusted(trial, "y1", "arm").effect
     assert res.analyses[2].effect == procova(trial, twin, "y1", "arm", visit="y2").effect
     s = res.summary()
-    assert list(s.index) == ["unadjusted", "ancova", "procova"] and s["se_ratio"].iloc[0] == 1.0
+    assert list(s.index)[:3] == ["unadjusted", "ancova", "procova"] and s["se_ratio"].iloc[0] == 1.0
+    assert {"cox", "cox_adjusted", "logrank", "logrank_adjusted", "rmst", "rmst_adjusted"} <= set(s.index)
     doc = res.to_dict()
     assert doc["trial"] == "t.csv" and doc["outcome"] == "y1" and "se_reduction" in doc
-    assert set(doc["time_to_event"]) == {"logrank", "cox", "rmst"}
-    assert set(res.time_to_event["cox"].index) == {"arm"}  # this twin models no event: treatment only
+    assert set(doc["cox_models"]) == {"cox", "cox_adjusted"}   # this twin models no event: no risk score
+    assert set(res.time_to_event["cox"].index) == {"arm", "age"}
     paths = res.write(tmp_path / "a")
     assert json.loads(paths["analysis"].read_text())["analyses"][0]["method"] == "unadjusted"
     only_tte = analyze_trial(trial, treatment="arm", time="time", event="event", score="age", tau=50.0, label="X")
-    assert only_tte.analyses == [] and only_tte.summary().empty
+    assert only_tte.analyses == [] and "unadjusted" not in only_tte.summary().index
     assert "prognostic_score" in only_tte.time_to_event["cox"].index
-    assert [t for t, _ in only_tte.report.tables] == ["X: Cox model", "X: RMST difference"]
+    titles = [t for t, _ in only_tte.report.tables]
+    assert titles[0] == "X: Time-to-event estimates (tau = 50)" and "X: Cox model cox_score: terms" in titles
+    with pytest.raises(ValueError, match="nothing to analyse"):
+        analyze_trial(trial, treatment="arm")
 
 
 def test_simulate_designs_equals_its_parts():
@@ -96,3 +100,13 @@ def test_control_arms(patients, tmp_path):
     assert written["csv"].endswith("control_arm.csv")
     assert written["external_control"]["csv"].endswith("external_control.csv")
     assert len(pd.read_csv(paths["control_arm"])) == 2 * len(enrolled)
+
+
+def test_fit_twin_keeps_the_weibull_convergence_warning_in_its_report():
+    from pharmasynth.errors import DataWarning
+
+    df = simulate(430, np.random.default_rng(9), missing=False).assign(age_again=lambda d: d["age"])
+    with pytest.warns(DataWarning, match="Weibull event model"):
+        fit = fit_twin(df, baseline=["age", "age_again"], time="time", event="event", holdout=0.3, random_state=0)
+    assert any("Weibull event model" in w for w in fit.report.warnings)   # reported, not only on stderr
+    assert "harrell_c" in fit.report.details()["name"].tolist()

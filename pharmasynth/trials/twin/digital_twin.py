@@ -31,6 +31,7 @@ from scipy import special
 from ..._util.random import RandomStateMixin
 from ..._util.serialization import SavableMixin
 from ...errors import DataError, DataWarning, NotFittedError, SchemaError, check_option
+from ..analysis import _refuse_text_in_numbers
 from ..data import TrialSchema
 from .baseline import BaselineDesign
 from .linear import fit_linear_visits, linear_moments
@@ -97,7 +98,12 @@ class DigitalTwin(RandomStateMixin, SavableMixin):
         kinds = {c: ("categorical" if c in self.categorical or not (pd.api.types.is_numeric_dtype(df[c])
                                                                       if c in df.columns else True) else "numeric")
                  for c in self.baseline}
-        schema = TrialSchema(baseline=kinds, visits=self.visits, time=self.time, event=self.event)
+        for c, kind in kinds.items():
+            if kind == "categorical" and c not in self.categorical and c in df.columns:
+                _refuse_text_in_numbers(df[c], c)   # one "forty" among ages is a typo, not 53 categories
+        has_id = self.id is not None and self.id in df.columns   # duplicated patients are an error, not extra data
+        schema = TrialSchema(id=self.id if has_id else None, baseline=kinds, visits=self.visits, time=self.time,
+                             event=self.event)
         data = schema.validate(df, source=str(df.attrs.get("source", "")) or "training table")
         self.design_ = BaselineDesign(self.baseline, [c for c, k in kinds.items() if k == "categorical"],
                                       self.extrapolation_margin)
