@@ -4,6 +4,7 @@
     trials      digital twin, PROCOVA analysis of ACTG 175, GBSG2 time to event, trial simulation
     molgen      SMILES VAE + latent diffusion, filtered and scored library
     imaging     rare-class augmentation with a conditional diffusion model
+    ehr         synthetic patient timelines on the NAFLD cohort: incidence curves, query battery (out/ehr/)
 
 Each part is `pharmasynth.demos.<part>.run_demo(out_dir, random_state=0, quick=False)`, which writes
 its reports into `out_dir` and returns its headline figures. `pharmasynth demo` runs them all.
@@ -14,7 +15,7 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-PARTS = ("evaluation", "trials", "molgen", "imaging")
+PARTS = ("evaluation", "trials", "molgen", "imaging", "ehr")
 
 
 def part_dir(out_dir, part: str) -> Path:
