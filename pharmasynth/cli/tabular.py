@@ -29,8 +29,10 @@ def fit_table(args, model: str) -> int:
     from ._common import filter_rows, read_input_table
 
     df = filter_rows(read_input_table(args.data, "training"), args.where, args.data)
+    ids = getattr(args, "table_ids", None)
+    settings = {"ids": tuple(ids)} if ids else {}
     fit = fit_synthesizer(df, model, columns=args.columns, holdout=args.holdout, rules=args.rules,
-                          random_state=args.seed, meta={"data": args.data, "where": args.where},
+                          target=getattr(args, "target", None), random_state=args.seed, **settings, meta={"data": args.data, "where": args.where},
                           **({"epochs": args.epochs} if model == "vae" else {}))
     paths = fit.write(args.out)
     print(f"written: {paths['model']}, {paths['fit']}" + (", report.html" if "html" in paths else ""))
@@ -80,6 +82,16 @@ def add_fit_options(p) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
 
 
+def add_table_fit_options(p) -> None:
+    """What only `tabular fit` has (`trials fit` has its own --id, the patient column of a twin)."""
+    p.add_argument("--target", metavar="COL",
+                   help="column the holdout evaluation's utility check predicts (without it the report has "
+                        "no overall score, only a partial one)")
+    p.add_argument("--id", nargs="+", default=[], metavar="COL", dest="table_ids",
+                   help="identifier columns: not modelled, re-issued as fresh values in samples "
+                        "(unique row numbers, UUIDs and accession-like codes are detected anyway)")
+
+
 def add_sample_options(p) -> None:
     """The options of sampling a table model (shared with `trials sample`)."""
     p.add_argument("--n", type=int, help="number of synthetic rows")
@@ -97,6 +109,7 @@ def register(subparsers, name="tabular", help=None):
     f.add_argument("--model", choices=["copula", "vae"], default="copula",
                    help="copula: GaussianCopula; vae: TabularVAE (default copula)")
     add_fit_options(f)
+    add_table_fit_options(f)
     f.set_defaults(func=_fit)
 
     s = verbs.add_parser("sample", help="synthetic rows from a saved model",

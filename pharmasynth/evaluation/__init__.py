@@ -6,16 +6,24 @@
 
 Each group has a producer returning metric rows (`list[MetricResult]`): `fidelity_metrics`,
 `utility_metrics`, `privacy_metrics` (and `RuleSet.metrics`); `evaluate` runs them all on aligned
-tables and draws the figures from the rows.
+tables, checks the privacy gates (`gates`) and draws the figures from the rows; with
+`calibrate=True` it also scores four controls made from the same real data (`calibrate`).
+The overall score exists only when every weighted group was scored; see `Report.headline()`.
 """
 
 from .._util.parallel import parallel_map
+from .adherence import adherence_metrics
+from .anonymeter_risks import anonymeter_metrics, inference_risk, linkability_risk, singling_out_risk
+from .anonymity import anonymity_metrics
 from .attacks import attribute_inference_metrics, membership_inference_metrics
 from .baselines import IndependentMarginals
 from .deprecated import fidelity_report, privacy_report, utility_report
 from .evaluate import evaluate
 from .fidelity import fidelity_metrics
-from .metric import GROUPS, MetricResult, guarded, metric, score_from_value
+from .calibrate import calibration_table, control_tables
+from .gates import Gate, evaluate_gates
+from .metric import (GROUPS, MetricResult, clopper_pearson_interval, comparator, guarded, metric, score_from_value,
+                     wilson_interval)
 from .neighbours import dcr, nearest_distances
 from .privacy import dcr_baseline_protection, dcr_overfitting_protection, privacy_metrics
 from .report import Report
@@ -24,8 +32,10 @@ from .tabular import TableSchema, align_tables, holdout_split, infer_schema, rea
 from .utility import utility_metrics
 
 __all__ = [
-    "GROUPS", "IndependentMarginals", "MetricResult", "Report", "Rule", "RuleSet", "TableSchema", "align_tables",
-    "as_ruleset", "attribute_inference_metrics", "dcr", "dcr_baseline_protection", "dcr_overfitting_protection",
+    "GROUPS", "Gate", "IndependentMarginals", "MetricResult", "Report", "Rule", "RuleSet", "TableSchema",
+    "adherence_metrics", "align_tables", "anonymeter_metrics", "anonymity_metrics", "as_ruleset",
+    "calibration_table", "clopper_pearson_interval", "comparator", "control_tables", "evaluate_gates",
+    "inference_risk", "linkability_risk", "singling_out_risk", "wilson_interval", "attribute_inference_metrics", "dcr", "dcr_baseline_protection", "dcr_overfitting_protection",
     "evaluate", "fidelity_metrics", "fidelity_report", "guarded", "holdout_split", "infer_schema",
     "membership_inference_metrics", "metric", "nearest_distances", "parallel_map", "privacy_metrics",
     "privacy_report", "read_table", "score_from_value", "utility_metrics", "utility_report",

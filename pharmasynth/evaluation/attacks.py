@@ -3,8 +3,8 @@
 - Membership inference, two attacks, members = training rows, non-members = holdout rows:
   (a) distance: a record close to some synthetic row is guessed "member";
   (b) density ratio in the style of DOMIAS (van Breugel et al., 2023): p_synthetic(x) / p_reference(x),
-      both densities Gaussian mixtures on standardised, PCA-reduced features, the reference
-      population being a part of the holdout the attack does not score.
+      both densities nearest-neighbour estimates on standardised, PCA-reduced features, the
+      reference population being a part of the holdout the attack does not score.
   Each: ROC AUC and TPR at 1 % FPR, bootstrap CIs; the worst AUC is the headline.
 - Attribute inference for a declared sensitive column: a model trained on the synthetic data
   predicts the sensitive value of training records from the other columns; the baseline is the
@@ -19,7 +19,7 @@ import pandas as pd
 
 from .._util.deprecation import renamed_kwargs
 from .._util.random import as_rng
-from .metric import MetricResult, chance_score, metric
+from .metric import MetricResult, chance_score, metric, wilson_interval
 from .neighbours import DCR_MAX_ROWS, dcr
 from .tabular import TableSchema, as_float, encode_for_model, subsample
 from .utility import gradient_boosting, one_thread
@@ -88,14 +88,22 @@ def _density_features(frames: list[pd.DataFrame], schema: TableSchema, fit_on: i
     return [pca.transform(x) for x in X]
 
 
-def _gmm_logpdf(train_X, query_X, seed, n_components=8):
-    from sklearn.mixture import GaussianMixture
+def _knn_log_density(train_X, query_X, k: int = 1):
+    """log of the k-nearest-neighbour density estimate (Loftsgaarden & Quesenberry 1965) up to a
+    constant: -d log r_k(x) - log n.
 
-    k = max(1, min(n_components, len(train_X) // 50))
-    gm = GaussianMixture(n_components=k, covariance_type="full", reg_covar=1e-3, random_state=seed, max_iter=200)
-    with one_thread():
-        gm.fit(train_X)
-        return gm.score_samples(query_X)
+    Why not a Gaussian mixture (the first version): a mixture smooths over single records, so a
+    synthetic table made of copies of training rows moved its AUC only to 0.52-0.61; the 1-NN
+    estimate sees the point mass a copied record puts on its original (AUC 0.82 on a table of
+    63 % copies, where 0.5 + 0.5 x 0.63 = 0.82 is the most any attack can reach).
+    """
+    from sklearn.neighbors import NearestNeighbors
+
+    d = train_X.shape[1]
+    nn = NearestNeighbors(n_neighbors=min(k, len(train_X))).fit(train_X)
+    r = nn.kneighbors(query_X)[0][:, -1]
+    floor = 1e-9  # an exact copy: distance 0, the density's point mass
+    return -d * np.log(r + floor) - np.log(len(train_X))
 
 
 @renamed_kwargs(scheduler="client")
@@ -121,8 +129,7 @@ def membership_inference_metrics(real: pd.DataFrame, synthetic: pd.DataFrame, ho
     s_dist = -dcr(cand, syn_s, schema, client=client)
     syn_d = subsample(synthetic, 20_000, rng)
     Xs, Xr, Xc = _density_features([syn_d, ref_pop, cand], schema, fit_on=0)
-    seed = int(rng.integers(2**31 - 1))
-    s_dom = _gmm_logpdf(Xs, Xc, seed) - _gmm_logpdf(Xr, Xc, seed)
+    s_dom = _knn_log_density(Xs, Xc) - _knn_log_density(Xr, Xc)
     out, aucs = [], {}
     for name, score in (("distance", s_dist), ("domias", s_dom)):
         auc, tpr = _auc_and_tpr(score[y == 1], score[y == 0])
@@ -133,7 +140,11 @@ def membership_inference_metrics(real: pd.DataFrame, synthetic: pd.DataFrame, ho
                           notes=f"ROC AUC of the {name} membership attack, {notes_n}; bootstrap CI",
                           details={"roc": roc_points(y, score), "n_members": n_mem, "n_non_members": n_non}))
         out.append(metric(f"mia_{name}_tpr_at_1pct_fpr", "privacy", tpr, direction="lower", bounds=(0.0, 1.0),
-                          ci=tpr_ci, score=None, notes="true-positive rate at 1 % false-positive rate (0.01 = chance)"))
+                          ci=wilson_interval(int(round(tpr * n_mem)), n_mem), score=None,
+                          notes="true-positive rate at 1 % false-positive rate (0.01 = chance); Wilson CI over the "
+                                f"{n_mem:,} members at the chosen threshold (bootstrap CI, threshold re-chosen, "
+                                "in details)",
+                          details={"bootstrap_ci": list(tpr_ci)}))
     worst = max(aucs, key=lambda k: aucs[k][0])
     auc, auc_ci = aucs[worst]
     out.append(metric("membership_inference_auc_worst", "privacy", auc, direction="target", target=0.5,
@@ -196,9 +207,10 @@ def _attribute_inference(real, synthetic, holdout, schema, column, rng, max_rows
         idx = rng.integers(0, len(truth), len(truth))
         boots.append(h_att[idx].mean() - h_base[idx].mean())
     return metric(name, "privacy", adv, direction="lower", bounds=(-1.0, 1.0),
-                  ci=tuple(np.quantile(boots, [0.025, 0.975])), score=float(1.0 - np.clip(2.0 * adv, 0.0, 1.0)),
+                  ci=tuple(np.quantile(boots, [0.025, 0.975])), score=None,
                   notes=(f"attacker ({'accuracy' if classify else f'within ±{tol:.3g}'}) trained on {len(syn_t):,} "
                          f"synthetic rows minus baseline ({base_desc}), both predicting {column!r} for "
                          f"{len(victims):,} training records; attacker {h_att.mean():.3f}, baseline "
-                         f"{h_base.mean():.3f}; score = 1 - clip(2 x advantage, 0, 1)"),
+                         f"{h_base.mean():.3f}. Reported, not scored: a raw accuracy gain reads small where little is "
+                         f"left to guess; the scored measure is anonymeter's normalised inference_risk:{column}"),
                   details={"attacker": float(h_att.mean()), "baseline": float(h_base.mean())})

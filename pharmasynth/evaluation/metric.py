@@ -15,6 +15,7 @@ from typing import Callable
 GROUPS = ("fidelity", "utility", "privacy", "validity")
 DIRECTIONS = ("higher", "lower", "target")
 STATUSES = ("ok", "failed", "skipped")
+ROLES = ("result", "comparator")
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,9 @@ class MetricResult:
     ci         (low, high) confidence interval of `value`, or None
     status     "ok", "failed" (an error happened; `error` says which) or "skipped" (not
                applicable, e.g. no holdout given; `notes` says why)
+    role       "result" (a measurement of the data under test) or "comparator" (a reference it is
+               compared with: a baseline generator, a real-only model, a real reference). Comparators
+               are shown in their own section and never averaged into a group.
     """
 
     name: str
@@ -46,6 +50,7 @@ class MetricResult:
     notes: str = ""
     weight: float = 1.0
     details: dict = field(default_factory=dict)
+    role: str = "result"
 
     def __post_init__(self):
         if self.group not in GROUPS:
@@ -54,6 +59,8 @@ class MetricResult:
             raise ValueError(f"metric {self.name!r}: direction={self.direction!r} is not one of {DIRECTIONS}.")
         if self.status not in STATUSES:
             raise ValueError(f"metric {self.name!r}: status={self.status!r} is not one of {STATUSES}.")
+        if self.role not in ROLES:
+            raise ValueError(f"metric {self.name!r}: role={self.role!r} is not one of {ROLES}.")
         if self.direction == "target" and self.target is None:
             raise ValueError(f"metric {self.name!r}: direction='target' needs a target value.")
         if self.score is not None and not (0.0 <= self.score <= 1.0) and not math.isnan(self.score):
@@ -61,8 +68,8 @@ class MetricResult:
 
     @property
     def scored(self) -> bool:
-        """True if this metric takes part in the report's averages."""
-        return self.status == "ok" and self.score is not None and not math.isnan(self.score)
+        """True if this metric takes part in the report's averages (comparators never do)."""
+        return self.role == "result" and self.status == "ok" and self.score is not None and not math.isnan(self.score)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -78,6 +85,56 @@ class MetricResult:
     @classmethod
     def skipped(cls, name: str, group: str, why: str, **kw) -> "MetricResult":
         return cls(name=name, group=group, value=None, status="skipped", notes=why, **kw)
+
+
+def comparator(result: MetricResult, label: str | None = None) -> MetricResult:
+    """The same row as a comparator: shown beside the results, never averaged into a group."""
+    import dataclasses
+
+    notes = f"comparator ({label}): {result.notes}" if label else result.notes
+    return dataclasses.replace(result, role="comparator", notes=notes)
+
+
+def wilson_interval(k: float, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of a proportion k/n (Wilson 1927).
+
+    Unlike the Wald interval it stays inside [0, 1] and is not degenerate at 0/n or n/n: with
+    0 of 1,069 it gives [0, 0.0036], where Wald gives [0, 0].
+    """
+    from scipy.stats import norm
+
+    if n <= 0:
+        return (math.nan, math.nan)
+    if not 0 <= k <= n:
+        raise ValueError(f"wilson_interval: k={k} is outside [0, n={n}].")
+    z = float(norm.ppf(0.5 + level / 2))
+    p = k / n
+    den = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / den
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
+    lo, hi = max(centre - half, 0.0), min(centre + half, 1.0)
+    # exact ends at 0/n and n/n (rounding can leave 1e-17 instead of 0)
+    return (0.0 if k == 0 else lo, 1.0 if k == n else hi)
+
+
+def clopper_pearson_interval(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Exact (Clopper-Pearson) interval of a proportion k/n, from the beta distribution."""
+    from scipy.stats import beta
+
+    if n <= 0:
+        return (math.nan, math.nan)
+    a = 1 - level
+    lo = 0.0 if k == 0 else float(beta.ppf(a / 2, k, n - k + 1))
+    hi = 1.0 if k == n else float(beta.ppf(1 - a / 2, k + 1, n - k))
+    return (lo, hi)
+
+
+def proportion(name: str, group: str, k: int, n: int, **kw) -> MetricResult:
+    """A metric row for the proportion k/n with its Wilson interval (bounds [0, 1])."""
+    kw.setdefault("bounds", (0.0, 1.0))
+    if n == 0:
+        return MetricResult.skipped(name, group, "no rows to count", direction=kw.get("direction", "higher"))
+    return metric(name, group, k / n, ci=wilson_interval(k, n), **kw)
 
 
 def score_from_value(value: float, direction: str, bounds=(0.0, 1.0), target: float | None = None) -> float:

@@ -3,10 +3,13 @@
 Distance-based metrics (DCR, distance to closest record, see `neighbours`):
 - exact-copy rate, on every row by hashing, against the real-data base rate;
 - the nearest-neighbour distance ratio (NNDR);
-- the share of synthetic rows closer to the training table than to the holdout (0.5 ideal; 1.0 =
-  the generator memorised its input), on equal numbers of records with one shared scaling;
+- the share of synthetic rows closer to the training table than to the holdout, against the full
+  training table (so 100 % copies read 1.0), judged against its no-memorisation value
+  n_train / (n_train + n_holdout), with one shared scaling;
 - SDMetrics' DCROverfittingProtection and DCRBaselineProtection, exactly as SDMetrics defines them.
-`privacy_metrics` adds the attacks of `attacks` (membership and attribute inference).
+`privacy_metrics` adds the attacks of `attacks` (membership and attribute inference), anonymeter's
+singling-out, linkability and inference risks (`anonymeter_risks`) and, for declared
+quasi-identifiers, k-anonymity, l-diversity and identifiability (`anonymity`).
 """
 
 from __future__ import annotations
@@ -16,22 +19,14 @@ import pandas as pd
 
 from .._util.deprecation import renamed_kwargs
 from .._util.random import as_rng
+from .anonymeter_risks import anonymeter_metrics
+from .anonymity import anonymity_metrics
 from .attacks import ATTACK_MAX_ROWS, attribute_inference_metrics, membership_inference_metrics
-from .metric import MetricResult, chance_score, metric
+from .metric import MetricResult, metric, wilson_interval
 from .neighbours import DCR_MAX_ROWS, DistanceEncoder, dcr, nearest_distances
 from .tabular import TableSchema, row_hashes, subsample
 
 DCR_BINS = 40
-
-
-def _wilson(k: float, n: int, z: float = 1.96) -> tuple[float, float]:
-    if n == 0:
-        return (np.nan, np.nan)
-    p = k / n
-    den = 1 + z * z / n
-    c = (p + z * z / (2 * n)) / den
-    h = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return float(max(c - h, 0.0)), float(min(c + h, 1.0))
 
 
 def random_baseline_data(real: pd.DataFrame, schema: TableSchema, n: int, rng) -> pd.DataFrame:
@@ -112,21 +107,30 @@ def dcr_histogram(dcr_train: np.ndarray, dcr_holdout: np.ndarray | None = None, 
 
 
 def _exact_copies(real, synthetic, holdout) -> MetricResult:
-    train_hash = np.unique(row_hashes(real))
-    copies = np.isin(row_hashes(synthetic), train_hash)
+    train_hash = row_hashes(real)
+    copies = np.isin(row_hashes(synthetic), np.unique(train_hash))
     rate = float(copies.mean())
-    base_rate = float(np.isin(row_hashes(holdout), train_hash).mean()) if holdout is not None else 0.0
+    if holdout is not None:
+        base_hits = np.isin(row_hashes(holdout), train_hash)
+        source = "holdout rows found in train"
+    else:
+        # no holdout: how often a real row has an identical twin among the other real rows
+        base_hits = pd.Series(train_hash).duplicated(keep=False).to_numpy()
+        source = "real rows with an identical twin in the real table (no holdout given)"
+    base_rate, n_base = float(base_hits.mean()), len(base_hits)
     excess = max(rate - base_rate, 0.0)
     return metric("exact_copy_rate", "privacy", rate, direction="lower", bounds=(0.0, 1.0),
-                  ci=_wilson(copies.sum(), len(copies)), score=float(1.0 - min(1.0, 10.0 * excess)),
-                  notes=f"share of all {len(copies):,} synthetic rows identical to a training row; real-data base "
-                        f"rate (holdout rows found in train) {base_rate:.2%}; score = 1 - min(1, 10 x excess over base rate)",
-                  details={"n_copies": int(copies.sum()), "holdout_base_rate": base_rate})
+                  ci=wilson_interval(int(copies.sum()), len(copies)), score=float(1.0 - min(1.0, 10.0 * excess)),
+                  notes=f"share of all {len(copies):,} synthetic rows identical to a training row (Wilson CI); real-data "
+                        f"base rate ({source}) {base_rate:.2%}; score = 1 - min(1, 10 x excess over base rate)",
+                  details={"n_copies": int(copies.sum()), "n_synthetic": len(copies), "base_rate": base_rate,
+                           "holdout_base_rate": base_rate if holdout is not None else None, "n_base": n_base,
+                           "base_rate_source": source})
 
 
 @renamed_kwargs(scheduler="client")
 def privacy_metrics(real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.DataFrame | None, schema: TableSchema,
-                    *, sensitive=(), random_state=0, client=None, max_rows: int | None = None,
+                    *, sensitive=(), quasi_identifiers=(), random_state=0, client=None, max_rows: int | None = None,
                     dcr_max_rows: int = DCR_MAX_ROWS, attack_max_rows: int = ATTACK_MAX_ROWS) -> list[MetricResult]:
     """All privacy metric rows. Inputs are already aligned (`tabular.align_tables`).
 
@@ -172,23 +176,26 @@ def privacy_metrics(real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.Dat
         out += [MetricResult.skipped(name, "privacy", need) for name in
                 ("dcr_share_closer_to_train", "dcr_overfitting_protection", "membership_inference_auc_worst")]
     else:
-        # a bigger table has closer neighbours by size alone: compare equal numbers of records
-        n_eq = min(len(real), len(holdout))
-        train_eq = subsample(real, n_eq, rng)
-        hold_eq = subsample(holdout, n_eq, rng)
-
-        def dcr_to(part, whole, dcr_whole):  # the DCRs already computed when `part` is all of `whole`
-            return dcr_whole if len(part) == len(whole) else dcr(syn_s, part, schema, client=client, encoder=shared)
-        d_tr_eq, d_ho_eq = dcr_to(train_eq, real, dcr_train), dcr_to(hold_eq, holdout, dcr_hold)
-        closer = d_tr_eq < d_ho_eq                          # strict: ties count as holdout
-        ties = float(np.mean(d_tr_eq == d_ho_eq))
+        # Against the FULL training table, so that every copied row keeps its zero-distance match
+        # (an equal-size subsample of the training side loses most of them: 100 % copies read
+        # 0.80-0.85). A bigger table has closer neighbours by size alone, so the share is judged
+        # against its own no-memorisation value: if synthetic rows were draws from the population,
+        # the nearest of the pooled train + holdout records would be a training one with
+        # probability n_train / (n_train + n_holdout).
+        closer = dcr_train < dcr_hold                       # strict: ties count as holdout
+        ties = float(np.mean(dcr_train == dcr_hold))
         share = float(closer.mean())
-        out.append(metric("dcr_share_closer_to_train", "privacy", share, direction="target", target=0.5,
-                          bounds=(0.0, 1.0), score=chance_score(share), ci=_wilson(closer.sum(), len(closer)),
+        expected = len(real) / (len(real) + len(holdout))
+        score = float(1.0 - max(share - expected, 0.0) / (1.0 - expected))
+        out.append(metric("dcr_share_closer_to_train", "privacy", share, direction="target", target=expected,
+                          bounds=(0.0, 1.0), score=score, ci=wilson_interval(int(closer.sum()), len(closer)),
                           notes=f"share of synthetic rows strictly closer to a training than to a holdout record "
-                                f"{sub_note} (ties {ties:.2%} count as holdout), both sides {n_eq:,} records (random "
-                                "subsample of the larger), distances scaled by the training ranges; 0.5 ideal",
-                          details={"ties": ties, "n_train": len(real), "n_holdout": len(holdout), "n_compared": n_eq}))
+                                f"{sub_note} (ties {ties:.2%} count as holdout), against all {len(real):,} training "
+                                f"and {len(holdout):,} holdout records, distances scaled by the training ranges; "
+                                f"no memorisation gives n_train / (n_train + n_holdout) = {expected:.3f}, copies of "
+                                "training rows give 1; score = 1 - excess over that / its room to 1; Wilson CI",
+                          details={"ties": ties, "n_train": len(real), "n_holdout": len(holdout),
+                                   "expected_share": expected}))
         # SDMetrics' own definition scales each side by its own reference table's ranges
         op = overfitting_protection(dcr_train, dcr(syn_s, holdout, schema, client=client))
         out.append(metric("dcr_overfitting_protection", "privacy", op["score"], direction="higher",
@@ -201,4 +208,7 @@ def privacy_metrics(real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.Dat
                                             max_rows=attack_max_rows, client=client)
     out += attribute_inference_metrics(real, synthetic, holdout, schema, sensitive, random_state=rng,
                                        max_rows=attack_max_rows)
+    out += anonymeter_metrics(real, synthetic, holdout, sensitive=sensitive, random_state=rng)
+    out += anonymity_metrics(real, synthetic, holdout, schema, quasi_identifiers=quasi_identifiers,
+                             sensitive=sensitive, random_state=rng, client=client)
     return out

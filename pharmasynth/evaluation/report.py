@@ -3,28 +3,31 @@
     report.details()   one row per metric          report.summary()   one row per group
     report.to_text()   the readable summary        report.to_json() / to_html() / write(out_dir)
 
-Scores: each group's score is the weighted mean of its *scored* metrics (see
+Scores: each group's score is the weighted mean of its *scored* result rows (see
 `MetricResult.scored`); the overall score is the weighted mean of the group scores with the
-weights stated in the output. A failed metric is never averaged over silently: it is listed as
-failed in every rendering and the group says how many were left out.
+weights stated in the output, and exists only when every weighted group was scored (otherwise
+`score` is None, `missing_groups()` says why and `partial_score()` is shown as such). Comparator
+rows (baselines, real references) are shown in their own section and never averaged. Gates
+(`gates.py`) are not averaged either: one failed gate means the headline is not a pass. A failed
+metric is never averaged over silently: it is listed as failed in every rendering.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import html
-import math
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from .._util.atomic import atomic_write_text, dumps_json, to_jsonable
+from .._util.atomic import atomic_write_text, to_jsonable
 from .._util.deprecation import warn_deprecated
 from .._util.figures import figure_to_png_base64
 from .._util.results import ResultMixin
+from .gates import Gate, gates_passed
 from .metric import GROUPS, MetricResult
+from .report_render import _fmt, render_html, render_text
 
 DEFAULT_GROUP_WEIGHTS = {"fidelity": 0.25, "utility": 0.25, "privacy": 0.25, "validity": 0.25}
 
@@ -50,14 +53,20 @@ class Report(ResultMixin):
     tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
     meta: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    gates: list[Gate] = field(default_factory=list)
+    missing_hints: dict[str, str] = field(default_factory=dict)
+    calibration: pd.DataFrame | None = None
 
     def __post_init__(self):
         names = [m.name for m in self.metrics]
         dup = {n for n in names if names.count(n) > 1}
         if dup:
             raise ValueError(f"metric names must be unique in a report; repeated: {sorted(dup)}")
+        from .. import __version__
+
+        # every report says when and by which version it was made (a copy: the caller's dict is not changed)
         self.meta = {"created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-                     **self.meta}  # a copy: the caller's dict is not changed
+                     "pharmasynth_version": __version__, **self.meta}
 
     # ---- building -------------------------------------------------------------------------
     def add(self, *metrics: MetricResult) -> "Report":
@@ -82,8 +91,15 @@ class Report(ResultMixin):
         self.tables.append((title, frame))
         return self
 
+    def add_comparator(self, *metrics: MetricResult, label: str | None = None) -> "Report":
+        """Add rows as comparators (see `metric.comparator`): shown, never averaged into a group."""
+        from .metric import comparator
+
+        return self.add(*(comparator(m, label) for m in metrics))
+
     def merge(self, other: "Report") -> "Report":
         self.add(*other.metrics)
+        self.gates.extend(other.gates)
         self.figures.extend(other.figures)
         self.tables.extend(other.tables)
         self.warnings.extend(other.warnings)
@@ -100,9 +116,10 @@ class Report(ResultMixin):
                 "target": d["target"], "lower_bound": d["bounds"][0], "upper_bound": d["bounds"][1],
                 "ci_low": d["ci_low"], "ci_high": d["ci_high"], "score": d["score"],
                 "weight": d["weight"], "status": d["status"], "error": d["error"], "notes": d["notes"],
+                "role": d["role"],
             })
         cols = ["name", "group", "value", "direction", "target", "lower_bound", "upper_bound", "ci_low",
-                "ci_high", "score", "weight", "status", "error", "notes"]
+                "ci_high", "score", "weight", "status", "error", "notes", "role"]
         return pd.DataFrame(rows, columns=cols)
 
     def frame(self) -> pd.DataFrame:
@@ -123,9 +140,11 @@ class Report(ResultMixin):
         return out
 
     def group_scores(self) -> dict[str, dict]:
+        """Per group: score (weighted mean of its scored result rows), weight, counts, failed/skipped names.
+        Comparator rows are not counted: they are references, not measurements of this table."""
         out = {}
         for g in GROUPS:
-            ms = [m for m in self.metrics if m.group == g]
+            ms = [m for m in self.metrics if m.group == g and m.role == "result"]
             scored = [m for m in ms if m.scored]
             wsum = sum(m.weight for m in scored)
             score = (sum(m.weight * m.score for m in scored) / wsum) if wsum > 0 else None
@@ -139,57 +158,105 @@ class Report(ResultMixin):
             }
         return out
 
+    def missing_groups(self) -> dict[str, str]:
+        """Weighted groups (weight > 0) with no scored metric -> why, e.g. {"utility": "not run - give --holdout
+        and --target"}. While any is missing there is no overall score."""
+        out = {}
+        for g, v in self.group_scores().items():
+            if v["weight"] <= 0 or v["score"] is not None:
+                continue
+            rows = [m for m in self.metrics if m.group == g and m.role == "result"]
+            failed = [f"{m.name} failed ({m.error})" for m in rows if m.status == "failed"]
+            skipped = [m.notes for m in rows if m.status == "skipped" and m.notes]
+            hint = self.missing_hints.get(g, "")
+            if failed:
+                out[g] = "failed - " + "; ".join(failed)
+            elif skipped:
+                out[g] = "not run - " + "; ".join(dict.fromkeys(skipped)) + (f" ({hint})" if hint else "")
+            else:
+                out[g] = "not run" + (f" - {hint}" if hint else "")
+        return out
+
     def score(self, group: str | None = None) -> float | None:
-        """Overall score in [0, 1] (or one group's). Groups with nothing scored are left out, and said so."""
+        """Overall score in [0, 1], or one group's (`group=`).
+
+        The overall score exists only when EVERY weighted group (weight > 0) has a scored metric:
+        leaving a check out must never raise the score. Otherwise it is None; `missing_groups()`
+        says which groups are missing and why, and `partial_score()` gives the mean over the rest.
+        """
         groups = self.group_scores()
         if group is not None:
             if group not in groups:
                 raise ValueError(f"group={group!r} is not one of {GROUPS}.")
             return groups[group]["score"]
-        present = {g: v for g, v in groups.items() if v["score"] is not None and v["weight"] > 0}
+        if self.missing_groups():
+            return None
+        return self.partial_score()
+
+    def partial_score(self) -> float | None:
+        """Weighted mean over the groups that were scored: NOT comparable with a full score (a group
+        left out cannot pull it down). Equals `score()` when no weighted group is missing."""
+        present = {g: v for g, v in self.group_scores().items() if v["score"] is not None and v["weight"] > 0}
         wsum = sum(v["weight"] for v in present.values())
         if wsum == 0:
             return None
         return sum(v["weight"] * v["score"] for v in present.values()) / wsum
+
+    @property
+    def passed(self) -> bool | None:
+        """True when every gate passed, False when one failed, None when none failed but some could not
+        be checked (or the report has no gates)."""
+        return gates_passed(self.gates)
+
+    def headline(self) -> dict:
+        """{"status": "pass" | "fail" | "incomplete" | "info", "text": ...}: what the report leads with.
+
+        fail        a gate failed: whatever the averages say, not a pass
+        incomplete  no overall score (a weighted group missing) or a gate could not be checked
+        pass        every weighted group scored and no gate failed or went unchecked
+        info        nothing is graded (every group weight is 0: a design, a simulation summary)
+        """
+        score, partial, missing = self.score(), self.partial_score(), self.missing_groups()
+        failed = [g for g in self.gates if g.passed is False]
+        if not failed and not any(w > 0 for w in self.group_weights.values()):
+            # a design or a simulation summary: nothing is graded, so nothing may read as a grade
+            return {"status": "info", "text": "no score: this report describes, it does not grade (no weighted group)"}
+        unchecked = [g for g in self.gates if g.passed is None]
+        parts = []
+        if failed:
+            status = "fail"
+            parts.append("FAILED gate(s): " + "; ".join(f"{g.name}: {g.reason}" for g in failed))
+            shown = score if score is not None else partial
+            if shown is not None:
+                parts.append(f"the {'score' if score is not None else 'partial score'} {_fmt(shown)} is not a pass")
+        elif score is None:
+            status = "incomplete"
+        else:
+            status = "incomplete" if unchecked else "pass"
+        if score is None:
+            parts.append("no overall score: " + "; ".join(f"{g}: {why}" for g, why in missing.items()))
+            if partial is not None and not failed:
+                parts.append(f"partial score {_fmt(partial)} over the other groups (not comparable with a full score)")
+        elif not failed:
+            parts.append(f"score {_fmt(score)}")
+        if unchecked and not failed:
+            parts.append("unchecked gate(s): " + "; ".join(f"{g.name} ({g.reason})" for g in unchecked))
+        return {"status": status, "text": "; ".join(parts)}
 
     def summary(self) -> pd.DataFrame:
         """One row per group: score, weight, n_scored, n_metrics and the failed and skipped metrics' names."""
         cols = ["group", "score", "weight", "n_scored", "n_metrics", "failed", "skipped"]
         return pd.DataFrame([{"group": g, **v} for g, v in self.group_scores().items()], columns=cols)
 
+    def comparators(self) -> pd.DataFrame:
+        """The comparator rows (baselines, real-only models, real references), as `details()` rows."""
+        d = self.details()
+        return d[d["role"] == "comparator"].reset_index(drop=True)
+
     # ---- renderings -----------------------------------------------------------------------
     def to_text(self) -> str:
-        """The readable summary: overall and group scores, then every metric with its CI and score."""
-        lines = [self.title, "=" * len(self.title)]
-        overall = self.score()
-        lines.append(f"overall score: {_fmt(overall)}  (weights: "
-                     + ", ".join(f"{g} {w:g}" for g, w in self.group_weights.items()) + ")")
-        for g, v in self.group_scores().items():
-            if v["n_metrics"] == 0:
-                continue
-            extra = []
-            if v["failed"]:
-                extra.append(f"FAILED, not averaged: {', '.join(v['failed'])}")
-            if v["skipped"]:
-                extra.append(f"skipped: {', '.join(v['skipped'])}")
-            lines.append(f"\n[{g}] score {_fmt(v['score'])} from {v['n_scored']} of {v['n_metrics']} metrics"
-                         + (f" ({'; '.join(extra)})" if extra else ""))
-            for m in self.metrics:
-                if m.group != g:
-                    continue
-                arrow = {"higher": "higher is better", "lower": "lower is better",
-                         "target": f"best at {m.target:g}" if m.target is not None else ""}[m.direction]
-                if m.status == "failed":
-                    lines.append(f"  {m.name:<40} FAILED  {m.error}")
-                elif m.status == "skipped":
-                    lines.append(f"  {m.name:<40} skipped  {m.notes}")
-                else:
-                    ci = f" [{_fmt(m.ci[0])}, {_fmt(m.ci[1])}]" if m.ci else ""
-                    sc = f"score {_fmt(m.score)}" if m.score is not None else "not scored"
-                    lines.append(f"  {m.name:<40} {_fmt(m.value):>10}{ci}  ({arrow}; {sc})")
-        for w in self.warnings:
-            lines.append(f"warning: {w}")
-        return "\n".join(lines)
+        """The readable summary: headline, group scores, every metric with its CI and score, comparators."""
+        return render_text(self)
 
     def __str__(self) -> str:
         return self.to_text()
@@ -199,9 +266,16 @@ class Report(ResultMixin):
         return to_jsonable({
             "title": self.title,
             "score": self.score(),
+            "partial_score": self.partial_score(),
+            "missing_groups": self.missing_groups(),
+            "headline": self.headline(),
+            "passed": self.passed,
+            "gates": [g.to_dict() for g in self.gates],
             "group_weights": self.group_weights,
             "groups": groups,
-            "metrics": [m.to_dict() for m in self.metrics],
+            "metrics": [m.to_dict() for m in self.metrics if m.role == "result"],
+            "comparators": [m.to_dict() for m in self.metrics if m.role == "comparator"],
+            "calibration": None if self.calibration is None else self.calibration.to_dict(orient="records"),
             "warnings": self.warnings,
             "meta": self.meta,
         })
@@ -226,71 +300,3 @@ class Report(ResultMixin):
         return self.write(out_dir, stem)
 
 
-def _fmt(x) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
-    if isinstance(x, (int,)) and not isinstance(x, bool):
-        return str(x)
-    ax = abs(x)
-    return f"{x:.3g}" if (ax >= 1000 or (ax < 0.001 and ax > 0)) else f"{x:.3f}"
-
-
-_CSS = """
-body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2em auto;max-width:1100px;color:#222}
-h1{font-size:1.6em} h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
-table{border-collapse:collapse;font-size:.9em;margin:.5em 0} td,th{border:1px solid #ddd;padding:.25em .5em;text-align:left}
-th{background:#f4f4f4} .failed{background:#fde2e2} .skipped{color:#888} .score{font-size:2.2em;font-weight:bold}
-.groups td{text-align:center} figure{display:inline-block;margin:.5em;vertical-align:top;max-width:100%}
-figure img{max-width:100%} figcaption{font-size:.85em;color:#555;max-width:520px} .note{color:#555;font-size:.9em}
-"""
-
-
-def render_html(report: Report) -> str:
-    e = html.escape
-    groups = report.group_scores()
-    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{e(report.title)}</title>"
-             f"<style>{_CSS}</style></head><body>", f"<h1>{e(report.title)}</h1>"]
-    parts.append(f"<div class='score'>score {_fmt(report.score())}</div>")
-    parts.append("<p class='note'>Overall score = weighted mean of the group scores; a group score is the "
-                 "weighted mean of its scored metrics (each mapped to [0, 1], 1 best). Failed metrics are "
-                 "listed, never averaged.</p>")
-    parts.append("<table class='groups'><tr><th>group</th><th>score</th><th>weight</th><th>scored / all</th>"
-                 "<th>failed</th><th>skipped</th></tr>")
-    for g, v in groups.items():
-        if v["n_metrics"] == 0:
-            continue
-        parts.append(f"<tr><td>{g}</td><td>{_fmt(v['score'])}</td><td>{v['weight']:g}</td>"
-                     f"<td>{v['n_scored']} / {v['n_metrics']}</td><td>{e(', '.join(v['failed']))}</td>"
-                     f"<td>{e(', '.join(v['skipped']))}</td></tr>")
-    parts.append("</table>")
-    for w in report.warnings:
-        parts.append(f"<p class='failed'>warning: {e(w)}</p>")
-    parts.append("<h2>Metrics</h2><table><tr><th>group</th><th>metric</th><th>value</th><th>95% CI</th>"
-                 "<th>direction</th><th>bounds</th><th>score</th><th>status / notes</th></tr>")
-    for m in report.metrics:
-        cls = m.status if m.status != "ok" else ""
-        ci = f"[{_fmt(m.ci[0])}, {_fmt(m.ci[1])}]" if m.ci else ""
-        direction = m.direction if m.direction != "target" else f"target {m.target:g}"
-        note = m.error if m.status == "failed" else m.notes
-        parts.append(f"<tr class='{cls}'><td>{m.group}</td><td>{e(m.name)}</td><td>{_fmt(m.value)}</td>"
-                     f"<td>{ci}</td><td>{direction}</td><td>[{_fmt(m.bounds[0])}, {_fmt(m.bounds[1])}]</td>"
-                     f"<td>{_fmt(m.score)}</td><td>{e(m.status)} {e(note or '')}</td></tr>")
-    parts.append("</table>")
-    sections: dict[str, list[ReportFigure]] = {}
-    for f in report.figures:
-        sections.setdefault(f.section, []).append(f)
-    for sec, figs in sections.items():
-        parts.append(f"<h2>{e(sec.capitalize())}</h2>")
-        for f in figs:
-            parts.append(f"<figure><img alt='{e(f.title)}' src='data:image/png;base64,{f.png_base64}'>"
-                         f"<figcaption><b>{e(f.title)}</b> {e(f.caption)}</figcaption></figure>")
-    for title, frame in report.tables:
-        parts.append(f"<h2>{e(title)}</h2>")
-        parts.append(frame.to_html(index=False, float_format=lambda v: _fmt(float(v)), border=0, max_rows=200))
-    if report.meta:
-        parts.append("<h2>About this report</h2><table>")
-        for k, v in report.meta.items():
-            parts.append(f"<tr><th>{e(str(k))}</th><td>{e(dumps_json(v) if not isinstance(v, str) else v)}</td></tr>")
-        parts.append("</table>")
-    parts.append("</body></html>")
-    return "\n".join(parts)

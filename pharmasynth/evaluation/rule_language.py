@@ -5,6 +5,9 @@
     days <= followup_days                   inequalities between columns
     gender == "M" and pregnant == 1         a forbidden combination (kind = "forbid")
     date(visit) >= date(enrolled)           date order (date() parses a column or a literal)
+    recdate >= diagdate                     date columns compare as dates (in evaluate(), or text
+                                            dates whose format is read from their values)
+    lastdate - regdate <= 3650              the difference of two dates is in days
     arm in [0, 1, 2, 3]                     membership;  x not in [..]
     karnof between 70 and 100               inclusive range
     hemo is null / hemo is not null         missing values
@@ -238,11 +241,37 @@ def _numeric_pair(a: pd.Series, b: pd.Series):
             return s
         conv = pd.to_numeric(s, errors="coerce")
         return conv if conv.notna().sum() == s.notna().sum() and s.notna().any() else None
+    a_dt, b_dt = pd.api.types.is_datetime64_any_dtype(a), pd.api.types.is_datetime64_any_dtype(b)
+    if a_dt != b_dt:  # a date against text: read the text as dates (a literal must be ISO)
+        a, b = (a, _as_dates(b, "the other side of a date comparison")) if a_dt else \
+            (_as_dates(a, "the other side of a date comparison"), b)
+        return a, b
     na, nb = num(a), num(b)
     if na is not None and nb is not None:
         return na, nb
     return a.map(lambda v: None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)), \
         b.map(lambda v: None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v))
+
+
+def _as_dates(s: pd.Series, what: str) -> pd.Series:
+    """Text as dates in ONE format read from its values (never a per-cell guess, which swaps day
+    and month silently); a value that does not parse is a RuleError."""
+    from .dates import infer_date_format, parse_dates
+
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return s
+    if s.notna().sum() == 0:
+        return pd.to_datetime(s, errors="coerce")
+    try:
+        fmt = infer_date_format(s.astype(object), what)
+        if fmt is None:
+            raise RuleError(f"date(): {what} holds {s.dropna().iloc[0]!r}, which is not a date "
+                            "(write dates as YYYY-MM-DD, DD-MM-YYYY, DD.MM.YYYY or MM/DD/YYYY).")
+        return parse_dates(s, fmt.format, what, "rule").reset_index(drop=True)
+    except RuleError:
+        raise
+    except ValueError as exc:
+        raise RuleError(f"date(): {exc}") from None
 
 
 def _evaluate(node, df: pd.DataFrame):
@@ -255,13 +284,17 @@ def _evaluate(node, df: pd.DataFrame):
     if op == "call":
         arg = _values(_evaluate(node[2], df), n)
         if node[1] == "date":
-            return pd.to_datetime(arg, errors="coerce", format="mixed")
+            what = f"column {node[2][1]!r}" if node[2][0] == "col" else "a literal"
+            return _as_dates(arg, what)
         if node[1] == "abs":
             return pd.to_numeric(arg, errors="coerce").abs()
         return arg.map(lambda v: np.nan if v is None or (not isinstance(v, str) and pd.isna(v)) else len(str(v)))
     if op == "neg":
         return -pd.to_numeric(_values(_evaluate(node[1], df), n), errors="coerce")
     if op == "arith":
+        a, b = _values(_evaluate(node[2], df), n), _values(_evaluate(node[3], df), n)
+        if node[1] == "-" and pd.api.types.is_datetime64_any_dtype(a) and pd.api.types.is_datetime64_any_dtype(b):
+            return (a.reset_index(drop=True) - b.reset_index(drop=True)).dt.total_seconds() / 86_400.0
         a = pd.to_numeric(_values(_evaluate(node[2], df), n), errors="coerce")
         b = pd.to_numeric(_values(_evaluate(node[3], df), n), errors="coerce")
         return {"+": a + b, "-": a - b, "*": a * b, "/": a / b.replace(0, np.nan)}[node[1]]

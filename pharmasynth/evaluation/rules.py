@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import RuleError, RuleWarning
-from .metric import MetricResult, metric
+from .metric import MetricResult, metric, wilson_interval
 from .rule_language import columns_of, parse, truth_values
 
 
@@ -157,11 +157,10 @@ class RuleSet:
         for r in self.rules:
             rate_r, rate_s = float(v_real[r.name].mean()), float(v_syn[r.name].mean())
             n = len(synthetic)
-            se = np.sqrt(max(rate_s * (1 - rate_s), 1e-12) / n)
-            ci = (max(0.0, rate_s - 1.96 * se), min(1.0, rate_s + 1.96 * se))
+            ci = wilson_interval(int(v_syn[r.name].sum()), n)  # Wald collapses to [0, 0] at 0 of n
             bad_rows = np.flatnonzero(v_syn[r.name].to_numpy())[:n_examples]
             examples = synthetic.reset_index(drop=True).iloc[bad_rows][sorted(r.columns)]
-            note = f"{r.kind} {r.expr!r}; violated by {rate_s:.2%} of synthetic rows"
+            note = f"{r.kind} {r.expr!r}; violated by {rate_s:.2%} of synthetic rows; Wilson CI"
             if rate_r > 0:
                 note += (f"; ALSO broken by {rate_r:.2%} of REAL rows, so this rule is reported, not trusted "
                          "(check the rule or the real data)")
@@ -176,9 +175,10 @@ class RuleSet:
                 m = dataclasses.replace(m, score=None)
             out.append(m)
         if self.rules:
-            all_ok = 1.0 - float(v_syn.to_numpy().any(axis=1).mean())
-            out.append(metric("rows_valid", "validity", all_ok, direction="higher", bounds=(0.0, 1.0),
-                              notes="share of synthetic rows that satisfy every rule"))
+            n_ok = int((~v_syn.to_numpy().any(axis=1)).sum())
+            out.append(metric("rows_valid", "validity", n_ok / len(synthetic), direction="higher", bounds=(0.0, 1.0),
+                              ci=wilson_interval(n_ok, len(synthetic)),
+                              notes="share of synthetic rows that satisfy every rule; Wilson CI"))
         return out
 
 

@@ -66,6 +66,12 @@ def _scores(task, y_true, pred, classes, all_classes):
         out["auc"] = np.nan
     elif len(all_classes) == 2:
         out["auc"] = roc_auc_score(y_true == all_classes[1], proba[:, 1])
+    elif len(present) == 2:
+        # a bootstrap resample (or a small holdout) holding 2 of 3+ classes: the one-vs-rest macro AUC
+        # over those two is their binary AUC (sklearn's multi-class path would reject 2 score columns)
+        i0, i1 = (list(all_classes).index(c) for c in present)
+        p = proba[:, i1] / np.clip(proba[:, i0] + proba[:, i1], 1e-12, None)
+        out["auc"] = roc_auc_score(y_true == present[1], p)
     else:
         keep = [list(all_classes).index(c) for c in present]
         p = proba[:, keep]

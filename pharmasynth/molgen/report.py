@@ -17,13 +17,21 @@ import numpy as np
 
 from .._util.atomic import atomic_write_bytes, atomic_write_json, atomic_write_text
 from .._util.figures import new_figure
+from ..evaluation.metric import comparator
 from ..evaluation.report import Report
+
+# rows that measure a reference, not the generated library: shown as comparators, never averaged
+# (the same QED model trained on as many REAL molecules is what `utility_r2_generated` is read against)
+COMPARATOR_ROWS = {"utility_r2_real": "real reference"}
 
 
 def library_report(score, figures: bool = True) -> Report:
-    """The scored library as a shared-core Report: its metric rows, and (figures=True) its plots."""
-    rep = Report(title="pharmasynth molecule library report")
-    rep.add(*score.rows)
+    """The scored library as a shared-core Report: its metric rows (references as comparators), and
+    (figures=True) its plots."""
+    rep = Report(title="pharmasynth molecule library report",
+                 missing_hints={"utility": "score with a reference set: the property model is trained on it"})
+    rep.add(*(comparator(r, COMPARATOR_ROWS[r.name]) if r.name in COMPARATOR_ROWS and r.role == "result" else r
+              for r in score.rows))
     rep.meta.update({"n_generated": score.n_generated, "n_valid": int(len(score.molecules)),
                      "seconds": score.seconds})
     if figures:
@@ -33,10 +41,10 @@ def library_report(score, figures: bool = True) -> Report:
 
 def library_dict(score, rep: Report) -> dict:
     """report.json: the report's data, with `metrics` flat (MOSES names -> value, None where undefined)
-    and the rows under `metric_rows`."""
+    and every row (results, then comparators, each with its `role`) under `metric_rows`."""
     flat = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in score.metrics.items()}
     data = rep.to_dict()
-    data.update({"metrics": flat, "metric_rows": data.get("metrics"), "notes": score.notes,
+    data.update({"metrics": flat, "metric_rows": data.get("metrics") + data.get("comparators"), "notes": score.notes,
                  "seconds": score.seconds, "n_generated": score.n_generated, "n_valid": int(len(score.molecules))})
     return data
 

@@ -31,11 +31,13 @@ class TableSynthesizer(RandomStateMixin, SavableMixin):
     def summary(self) -> pd.DataFrame:
         """One row per column: its kind (continuous or discrete), dtype, missing rate and number of categories."""
         self._check_fitted()
-        rows = [{"column": c["name"], "kind": c["kind"], "dtype": c["dtype"],
+        rows = [{"column": c["name"], "kind": c["kind"], "dtype": "date" if c.get("date_format") else c["dtype"],
                  "missing_rate": c["missing_rate"] if c["kind"] == "continuous" else
                  float(sum(p for v, p in zip(c["categories"], c["probs"]) if v is None)),
                  "n_categories": len(c["categories"]) if c["kind"] == "discrete" else None}
                 for c in self.codec_.columns]
+        rows += [{"column": c, "kind": f"{info['role']}: not modelled", "dtype": info["dtype"], "missing_rate": None,
+                  "n_categories": None} for c, info in self.codec_.unmodelled.items()]
         return pd.DataFrame(rows).set_index("column")
 
     def sample(self, n: int, conditions: dict | None = None, rules=None, random_state=None,
@@ -88,6 +90,7 @@ class TableSynthesizer(RandomStateMixin, SavableMixin):
             if n == 0:
                 break
         out = pd.concat(chunks, ignore_index=True).iloc[:n].reset_index(drop=True)
+        out = self.codec_.reissue(out)
         self.sampling_report_ = {"n": n, "drawn": drawn, "acceptance_rate": acc, "rejected_by_rule": rejected,
                                  "rejected_by_conditions": cond_rejected, "conditions": {k: _label(v) for k, v in conditions.items()},
                                  "condition_method": self._condition_method}

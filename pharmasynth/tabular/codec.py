@@ -1,6 +1,8 @@
 """The column codec of the tabular models: each column's marginal as a summary, to and from a latent normal axis.
 
-Columns are of two kinds (inferred, or set with `kinds=`):
+Columns are of two kinds (inferred, or set with `kinds=`); dates (datetime64, or text in one
+format read from the values: `evaluation.dates`) are continuous, as days, and written back in
+their own format; identifiers are re-issued and free text left out (`reissue`):
   continuous  numeric with more than `max_discrete` distinct values. Its marginal is stored as a
               quantile summary (at most `n_quantiles` quantiles, never more than one per 5 records),
               sampled through the piecewise-linear quantile function (a smoothed empirical CDF);
@@ -53,16 +55,51 @@ def _dtype_tag(s: pd.Series) -> str:
     return "object"
 
 
+def _date_format(s: pd.Series, name: str) -> str | None:
+    """"datetime64", the strftime format of a text column of dates, or None (not dates)."""
+    from ..evaluation.dates import infer_date_format
+
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return "datetime64"
+    if s.dtype != object:
+        return None
+    fmt = infer_date_format(s, name)  # mixed formats: a SchemaError naming the rows
+    if fmt is not None and fmt.format == "ISO8601" and not s.dropna().astype(str).str.contains(":").any():
+        return "%Y-%m-%d"  # dates without times are written back without times
+    return None if fmt is None else fmt.format
+
+
+def _as_days(s: pd.Series, fmt: str) -> np.ndarray:
+    from ..evaluation.dates import parse_dates
+
+    d = s if fmt == "datetime64" else parse_dates(s, fmt, str(s.name), "training")
+    v = d.astype("int64").to_numpy() / 86_400e9
+    v[d.isna().to_numpy()] = np.nan
+    return v
+
+
+def _from_days(v: np.ndarray, fmt: str) -> pd.Series:
+    t = pd.Series(pd.to_datetime(np.round(v * 1440) * 60e9, unit="ns"))  # to the minute
+    if fmt == "datetime64":
+        return t
+    out = t.dt.strftime("%Y-%m-%d %H:%M" if fmt == "ISO8601" and (t.dt.floor("D") != t).any()
+                        else "%Y-%m-%d" if fmt == "ISO8601" else fmt)
+    return out.where(t.notna(), None).astype(object)
+
+
 # ---------------------------------------------------------------------------------------------
 # column codec: marginals as summaries, to and from the latent normal scale
 class TableCodec:
     """Per-column marginal models (summaries only) shared by the copula and the VAE."""
 
-    def __init__(self, max_discrete: int = 20, n_quantiles: int = 256, kinds: dict | None = None):
+    def __init__(self, max_discrete: int = 20, n_quantiles: int = 256, kinds: dict | None = None, ids=()):
         self.max_discrete = max_discrete
         self.n_quantiles = n_quantiles
         self.kinds = dict(kinds or {})
+        self.ids = tuple(ids or ())
         self.columns: list[dict] = []
+        self.order: list[str] = []
+        self.unmodelled: dict[str, dict] = {}
 
     # --- fit
     def fit(self, df: pd.DataFrame) -> "TableCodec":
@@ -74,12 +111,27 @@ class TableCodec:
             if c not in df.columns:
                 raise SchemaError(f"kinds names column {c!r}, not in the table (columns: {list(df.columns)}).")
             check_option(f"kinds[{c!r}]", k, COLUMN_KINDS)
-        self.columns = []
+        from ..evaluation.columns import free_text_reason, identifier_reason
+
+        for c in self.ids:
+            if c not in df.columns:
+                raise SchemaError(f"ids names column {c!r}, not in the table (columns: {list(df.columns)}).")
+        self.columns, self.order, self.unmodelled = [], [str(c) for c in df.columns], {}
         for c in df.columns:
             s = df[c]
-            if pd.api.types.is_datetime64_any_dtype(s):
-                raise SchemaError(f"column {c!r} holds dates; convert it to a number (e.g. days since a "
-                                  "reference date) before fitting.")
+            # identifiers are re-issued and free text left out: modelling them would copy them
+            why = None if c in self.kinds else (
+                "identifier (ids=)" if c in self.ids else identifier_reason(s, str(c)) or free_text_reason(s))
+            if why is not None:
+                is_text = why.startswith("free text")
+                self.unmodelled[str(c)] = {"role": "free text" if is_text else "identifier", "reason": why,
+                                           "dtype": _dtype_tag(s)}
+                continue
+            date_format = _date_format(s, str(c)) if c not in self.kinds else None
+            if date_format is not None:  # dates are modelled as days (continuous) and written back as they came
+                col = self._fit_continuous(c, pd.Series(_as_days(s, date_format)), "float")
+                self.columns.append({**col, "date_format": date_format})
+                continue
             if s.isna().all():
                 raise DataError(f"column {c!r} is entirely missing; drop it before fitting.")
             tag = _dtype_tag(s)
@@ -167,7 +219,7 @@ class TableCodec:
         for col in self.columns:
             s = df[col["name"]]
             if col["kind"] == "continuous":
-                x = s.to_numpy(float)
+                x = self.numbers(col, s)
                 obs = ~np.isnan(x)
                 z = np.full(len(x), np.nan)
                 # ranks with random tie-breaking: the empirical CDF, mapped to the normal axis
@@ -186,6 +238,13 @@ class TableCodec:
                 k = self.codes(col, s)
                 out.append(self._uniform_in(cuts, k, rng))
         return np.column_stack(out)
+
+    @staticmethod
+    def numbers(col, s: pd.Series) -> np.ndarray:
+        """A continuous column's values as floats (dates as days since 1970-01-01)."""
+        if col.get("date_format"):
+            return _as_days(s, col["date_format"])
+        return s.to_numpy(float)
 
     def codes(self, col, s: pd.Series) -> np.ndarray:
         lookup = {_label(c): i for i, c in enumerate(col["categories"])}
@@ -222,7 +281,9 @@ class TableCodec:
         for col in self.columns:
             v = parts[col["name"]]
             if col["kind"] == "continuous":
-                if col["dtype"] == "int" and not np.isnan(v).any():
+                if col.get("date_format"):
+                    data[col["name"]] = _from_days(v, col["date_format"])
+                elif col["dtype"] == "int" and not np.isnan(v).any():
                     data[col["name"]] = v.astype(np.int64)
                 else:
                     data[col["name"]] = v
@@ -240,10 +301,32 @@ class TableCodec:
 
     def to_config(self) -> dict:
         return {"max_discrete": self.max_discrete, "n_quantiles": self.n_quantiles, "kinds": self.kinds,
-                "columns": self.columns}
+                "columns": self.columns, "ids": list(self.ids), "order": self.order, "unmodelled": self.unmodelled}
 
     @classmethod
     def from_config(cls, cfg: dict) -> "TableCodec":
-        codec = cls(cfg["max_discrete"], cfg["n_quantiles"], cfg.get("kinds"))
+        codec = cls(cfg["max_discrete"], cfg["n_quantiles"], cfg.get("kinds"), cfg.get("ids", ()))
         codec.columns = cfg["columns"]
+        codec.order = cfg.get("order") or [c["name"] for c in codec.columns]
+        codec.unmodelled = cfg.get("unmodelled", {})
         return codec
+
+    def reissue(self, df: pd.DataFrame) -> pd.DataFrame:
+        """The sampled frame with the unmodelled columns put back in their places: identifiers
+        re-issued (fresh values that never come from the training table: 1..n for integers,
+        "SYN-000001"... for text), free text left out (missing)."""
+        if not self.unmodelled:
+            return df
+        out = {}
+        n = len(df)
+        for c in self.order:
+            info = self.unmodelled.get(c)
+            if info is None:
+                out[c] = df[c]
+            elif info["role"] == "free text":
+                out[c] = pd.Series([None] * n, dtype=object)
+            elif info["dtype"] in ("int", "float"):
+                out[c] = pd.Series(np.arange(1, n + 1, dtype=np.int64))
+            else:
+                out[c] = pd.Series([f"SYN-{i:06d}" for i in range(1, n + 1)], dtype=object)
+        return pd.DataFrame(out, index=df.index)

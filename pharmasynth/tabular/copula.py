@@ -58,6 +58,8 @@ class GaussianCopula(TableSynthesizer):
     max_discrete    numeric columns with at most this many distinct values are discrete
     n_quantiles     size of each continuous marginal's quantile summary
     kinds           override: {column: "continuous" | "discrete"}
+    ids             identifier columns (detected ones too: unique row numbers, UUIDs, accession codes):
+                    not modelled; re-issued as fresh values in every sample. Free text is left out.
     min_acceptance  below this acceptance rate (rules, conditions) sampling is an error
     gibbs_sweeps    sweeps of the Gibbs sampler when several discrete columns are conditioned
     em_sweeps       sweeps of the data-augmentation fit of the latent correlation (0: the simple
@@ -67,14 +69,15 @@ class GaussianCopula(TableSynthesizer):
     _condition_method = "conditional copula (exact; truncated-normal Gibbs for several discrete conditions)"
 
     def __init__(self, max_discrete: int = 20, n_quantiles: int = 256, kinds: dict | None = None,
-                 min_acceptance: float = 0.01, gibbs_sweeps: int = 30, em_sweeps: int = 20, random_state=0):
-        self.max_discrete, self.n_quantiles, self.kinds = max_discrete, n_quantiles, kinds
+                 min_acceptance: float = 0.01, gibbs_sweeps: int = 30, em_sweeps: int = 20, random_state=0,
+                 ids=()):
+        self.max_discrete, self.n_quantiles, self.kinds, self.ids = max_discrete, n_quantiles, kinds, ids
         self.min_acceptance, self.gibbs_sweeps, self.em_sweeps = min_acceptance, gibbs_sweeps, em_sweeps
         self.random_state = random_state
 
     def fit(self, df: pd.DataFrame) -> "GaussianCopula":
         rng = self._fit_rng()
-        self.codec_ = TableCodec(self.max_discrete, self.n_quantiles, self.kinds).fit(df)
+        self.codec_ = TableCodec(self.max_discrete, self.n_quantiles, self.kinds, self.ids).fit(df)
         z = self.codec_.normal_scores(df, rng)
         self.latent_names_ = self.codec_.latent_names
         corr = pd.DataFrame(z).corr(min_periods=3).to_numpy()  # pairwise-complete start

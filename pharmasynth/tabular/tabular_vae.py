@@ -25,13 +25,16 @@ class TabularVAE(TableSynthesizer):
     ones) as one-hot blocks decoded as categoricals. Conditional sampling is by rejection.
 
     latent_dim, hidden, epochs, batch_size, lr, beta (weight of the KL term), device ("cpu" or "auto")
+    ids: identifier columns, not modelled and re-issued (see GaussianCopula)
     """
 
     _condition_method = "rejection sampling (discrete conditions only)"
 
     def __init__(self, latent_dim: int = 8, hidden: int = 128, epochs: int = 30, batch_size: int = 256,
                  lr: float = 2e-3, beta: float = 1.0, max_discrete: int = 20, n_quantiles: int = 256,
-                 kinds: dict | None = None, min_acceptance: float = 0.001, device: str = "cpu", random_state=0):
+                 kinds: dict | None = None, min_acceptance: float = 0.001, device: str = "cpu", random_state=0,
+                 ids=()):
+        self.ids = ids
         self.latent_dim, self.hidden, self.epochs, self.batch_size = latent_dim, hidden, epochs, batch_size
         self.lr, self.beta, self.max_discrete, self.n_quantiles = lr, beta, max_discrete, n_quantiles
         self.kinds, self.min_acceptance, self.device, self.random_state = kinds, min_acceptance, device, random_state
@@ -55,7 +58,7 @@ class TabularVAE(TableSynthesizer):
         mc = np.ones((len(df), len(cont)))
         for j, name in enumerate(cont):
             col = codec.column(name)
-            x = df[name].to_numpy(float)
+            x = codec.numbers(col, df[name])
             obs = ~np.isnan(x)
             xc[obs, j] = special.ndtri(codec.continuous_to_uniform(col, x[obs]))
             mc[~obs, j] = 0.0
@@ -92,7 +95,7 @@ class TabularVAE(TableSynthesizer):
         from .._util.training import TrainingLoop
 
         rng = self._fit_rng()
-        self.codec_ = TableCodec(self.max_discrete, self.n_quantiles, self.kinds).fit(df)
+        self.codec_ = TableCodec(self.max_discrete, self.n_quantiles, self.kinds, self.ids).fit(df)
         cont, blocks = self._layout()
         self.sizes_ = [b[1] for b in blocks]
         xc, mc, codes = self._encode(df)

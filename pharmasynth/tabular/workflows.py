@@ -77,16 +77,19 @@ class SynthesizerFit(ModelFit):
     def _details(self) -> dict:
         out = {}
         if self.report is not None:
-            out["evaluation"] = {"score": self.report.score(), "groups": self.report.group_scores()}
+            # no overall score while a group is missing (e.g. utility without a target): say why
+            out["evaluation"] = {"score": self.report.score(), "partial_score": self.report.partial_score(),
+                                 "missing_groups": self.report.missing_groups(), "groups": self.report.group_scores()}
         out["columns"] = list(self.columns)
         return out
 
 
 def fit_synthesizer(df: pd.DataFrame, model: str = "copula", *, columns=None, holdout: float = 0.0, rules=None,
-                    random_state=0, meta: dict | None = None, **settings) -> SynthesizerFit:
+                    target: str | None = None, random_state=0, meta: dict | None = None, **settings) -> SynthesizerFit:
     """Fit a GaussianCopula ("copula") or TabularVAE ("vae") with `settings` on `columns` (default all)
     of all but a random `holdout` fraction of the rows; with a holdout, evaluate as many synthetic
-    rows as training rows against them through the evaluation core (`rules` checked there).
+    rows as training rows against them through the evaluation core (`rules` checked there; `target`
+    for the utility group, without which the report has a partial score only).
 
     The evaluation's warnings are recorded in its report's `warnings` rather than shown.
     """
@@ -107,7 +110,7 @@ def fit_synthesizer(df: pd.DataFrame, model: str = "copula", *, columns=None, ho
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             report = evaluate(train[cols], synthesizer.sample(len(train)), holdout=hold[cols],
-                              random_state=random_state, rules=rules, title=f"{type(synthesizer).__name__}: synthetic rows vs real ones")
+                              random_state=random_state, rules=rules, target=target, title=f"{type(synthesizer).__name__}: synthetic rows vs real ones")
         recorded_warnings(report, caught)
     return SynthesizerFit(synthesizer, report, len(df), 0 if hold is None else len(hold), model, random_state,
                           dict(meta or {}), cols)

@@ -136,9 +136,11 @@ class DesignSimulationResult(ResultMixin):
                 "scenarios": self.table.reset_index().to_dict(orient="records")}
 
     def report(self):
+        from ..evaluation.metric import GROUPS
         from ..evaluation.report import Report
 
-        rep = Report(title="Survival trial simulation", meta=dict(self.meta))
+        rep = Report(title="Survival trial simulation", meta=dict(self.meta),
+                     group_weights=dict.fromkeys(GROUPS, 0.0))
         rep.add_table("Operating characteristics", self.table.reset_index())
         if self.boundaries is not None:
             rep.add_figure("Boundaries and simulated z paths", boundary_figure(

@@ -52,9 +52,11 @@ class DesignResult(ResultMixin):
         return {**self.meta, **self.design}
 
     def report(self):
+        from ..evaluation.metric import GROUPS
         from ..evaluation.report import Report
 
-        rep = Report(title=f"Trial design ({self.endpoint} endpoint)", meta=dict(self.meta))
+        rep = Report(title=f"Trial design ({self.endpoint} endpoint)", meta=dict(self.meta),
+                     group_weights=dict.fromkeys(GROUPS, 0.0))
         rep.add_table("Design", self.summary().reset_index())
         if self.sample_size is not None:
             rep.add_table("Sample size per analysis", self.sample_size.reset_index())

@@ -9,14 +9,12 @@ SE reduction of PROCOVA. Each states its direction and bounds where it is comput
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
 from .._util.figures import new_figure
 from .._util.random import as_rng
-from ..evaluation.metric import MetricResult, metric
+from ..evaluation.metric import MetricResult, metric, wilson_interval
 from ..evaluation.report import Report
 
 
@@ -112,11 +110,17 @@ def effects_figure(table: pd.DataFrame, title: str = ""):
 # --------------------------------------------------------------------------------------------
 # metric rows
 # --------------------------------------------------------------------------------------------
+# What a trial report measures: an analysis has no fidelity or privacy rows by design (weight 0 = not part
+# of its score, stated in its weights line); a simulation checks error rates only (validity).
+ANALYSIS_WEIGHTS = {"fidelity": 0.0, "utility": 0.5, "privacy": 0.0, "validity": 0.5}
+SIMULATION_WEIGHTS = {"fidelity": 0.0, "utility": 0.0, "privacy": 0.0, "validity": 1.0}
+TWIN_VALIDATION_WEIGHTS = {"fidelity": 1 / 3, "utility": 1 / 3, "privacy": 0.0, "validity": 1 / 3}
+
+
 def coverage_metric(name: str, share: float, n: int, level: float, notes: str | None = None) -> MetricResult:
-    """The share of outcomes inside a `level` predictive interval: target = level, binomial 95% CI."""
-    se = math.sqrt(max(share * (1 - share), 1e-12) / n)
+    """The share of outcomes inside a `level` predictive interval: target = level, Wilson 95% CI."""
     return metric(name, "validity", share, direction="target", target=level, bounds=(0.0, 1.0),
-                  ci=(max(0.0, share - 1.96 * se), min(1.0, share + 1.96 * se)),
+                  ci=wilson_interval(int(round(share * n)), n),
                   notes=notes if notes is not None else f"nominal {level:.0%}; n={n}")
 
 
@@ -126,8 +130,8 @@ def type_one_error_metrics(designs: pd.DataFrame, alpha: float) -> list[MetricRe
     for design, row in designs.iterrows():
         out.append(metric(f"type_one_error_{design}", "validity", float(row["rejection_rate"]), direction="target",
                           target=alpha, bounds=(0.0, 1.0),
-                          ci=(row["rejection_rate"] - 2 * row["mc_se"], row["rejection_rate"] + 2 * row["mc_se"]),
-                          notes=f"{int(row['n_trials'])} simulated trials, effect 0; CI = +-2 Monte Carlo SE"))
+                          ci=wilson_interval(int(round(row["rejection_rate"] * row["n_trials"])), int(row["n_trials"])),
+                          notes=f"{int(row['n_trials'])} simulated trials, effect 0; Wilson CI over the simulated trials"))
     return out
 
 
@@ -165,7 +169,8 @@ def analysis_report(results: list, survival=None, title: str = "pharmasynth tria
                     meta: dict | None = None, prefix: str = "") -> Report:
     """A Report of the analyses: the estimates table first, a forest plot, the SE ratios, the Cox
     models' terms and PH tests, KM curves, and every warning met."""
-    rep = Report(analysis_metrics(results, survival), title=title, meta=dict(meta or {}))
+    rep = Report(analysis_metrics(results, survival), title=title, meta=dict(meta or {}),
+                 group_weights=ANALYSIS_WEIGHTS)
     table = pd.DataFrame([r.to_dict() for r in results])
     if len(table):
         rep.add_table(f"{prefix}Treatment effect estimates (continuous outcome)", table)

@@ -26,7 +26,7 @@ from .._util.figures import new_figure
 from ..evaluation.metric import MetricResult, metric
 from ..evaluation.report import Report
 from ..errors import DataError, SchemaError
-from .report import coverage_metric
+from .report import TWIN_VALIDATION_WEIGHTS, coverage_metric
 from .twin_discrimination import discrimination_metrics
 
 
@@ -125,7 +125,7 @@ def validate_twin(twin, heldout: pd.DataFrame, levels=(0.8, 0.95), times=None, n
     """Twin-specific checks on held-out control patients -> (Report, {name: DataFrame})."""
     if len(heldout) < 10:
         raise DataError(f"{len(heldout)} held-out patients; at least 10 are needed to validate a twin.")
-    rep = Report(title=title)
+    rep = Report(title=title, group_weights=dict(TWIN_VALIDATION_WEIGHTS))
     tables = {}
     if twin.visits:
         acc = visit_accuracy(twin, heldout, levels)

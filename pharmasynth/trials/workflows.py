@@ -28,7 +28,8 @@ from .control_arm import ExternalControl, external_control, synthetic_control_ar
 from .design import effective_sample_size
 from .data import TrialSchema
 from .multiple_draws import synthetic_control_effect
-from .report import analysis_report, estimates_first_html, power_curves_figure, type_one_error_metrics
+from .report import (SIMULATION_WEIGHTS, analysis_report, estimates_first_html, power_curves_figure,
+                     type_one_error_metrics)
 from .simulate import DESIGNS, SimulationResult, power_curve, simulate_trials
 from .survival._inputs import ROW_COLUMNS
 from .survival_analysis import SurvivalAnalyses, survival_analyses
@@ -259,7 +260,8 @@ def simulate_designs(twin, pool: pd.DataFrame, *, n_per_arm=(100,), effects=(0.0
     pc = power_curve(twin, pool, effects=effects, n_per_arm=n_per_arm, n_trials=power_trials,
                      random_state=random_state + 1 if power_random_state is None else power_random_state, **common)
     meta = dict(meta or {})
-    report = Report(type_one_error_metrics(t1.summary(), alpha), title="Trial simulation", meta=dict(meta))
+    report = Report(type_one_error_metrics(t1.summary(), alpha), title="Trial simulation", meta=dict(meta),
+                    group_weights=dict(SIMULATION_WEIGHTS))
     report.add_table("Type I error (effect 0)", t1.summary().reset_index())
     report.add_table("Power curve", pc)
     report.add_figure("Power curves", power_curves_figure(pc, alpha),

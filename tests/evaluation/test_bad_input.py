@@ -40,7 +40,7 @@ def test_text_in_numeric_column_names_file_row_and_column(tmp_path, tables):
     syn.loc[7, "x"] = "n/a (lab closed)"
     syn.to_csv(tmp_path / "synth.csv", index=False)
     syn = read_table(tmp_path / "synth.csv", role="synthetic")
-    with pytest.raises(SchemaError, match=r"synth\.csv: column 'x' should be numeric but row 7 holds 'n/a \(lab closed\)'"):
+    with pytest.raises(SchemaError, match=r"synth\.csv: column 'x' should be numeric but row 7 \(line 9\) holds 'n/a \(lab closed\)'"):
         align_tables(real, syn)
 
 
@@ -105,3 +105,77 @@ def test_unknown_target_or_sensitive_column(tables):
         evaluate(real, syn, holdout=holdout, target="outcome")
     with pytest.raises(SchemaError, match="sensitive column 'race'"):
         evaluate(real, syn, holdout=holdout, sensitive=["race"])
+
+
+# --- the quiet failures of issue 11: each now a clear message or a stated handling
+def test_one_text_cell_in_a_real_numeric_column_is_named_not_a_silent_category(tables):
+    real, syn, _ = _small(tables)
+    real = real.astype({"x": object})
+    real.loc[17, "x"] = "unknown"
+    with pytest.raises(SchemaError, match=r"real table: column 'x' holds numbers except row 17 \('unknown'\)"):
+        align_tables(real, syn)
+
+
+def test_a_one_row_real_table_is_refused(tables):
+    real, syn, _ = _small(tables)
+    with pytest.raises(DataError, match=r"real table has 1 row\(s\); scoring needs at least 10"):
+        evaluate(real.iloc[:1], syn)
+
+
+@pytest.mark.parametrize("role", ["real", "synthetic"])
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, 1e308])
+def test_infinite_or_overflowing_numbers_are_named_by_table_row_and_column(tables, role, bad):
+    real, syn, _ = _small(tables)
+    (real if role == "real" else syn).loc[11, "y"] = bad
+    with pytest.raises(SchemaError, match=rf"{role} table: column 'y' row 11 holds .*finite"):
+        align_tables(real, syn)
+
+
+def test_yes_no_synthetic_target_against_real_0_1_is_recoded_with_a_warning(tables):
+    real, syn, holdout = _small(tables)
+    real = real.assign(event=(real["x"] > 0).astype(int))
+    holdout = holdout.assign(event=(holdout["x"] > 0).astype(int))
+    syn = syn.assign(event=np.where(syn["x"] > 0, "yes", "no"))
+    with pytest.warns(DataWarning, match=r"'event' is coded \['no', 'yes'\].*recoded"):
+        r, s, h, schema = align_tables(real, syn, holdout)
+    assert set(s["event"]) == {"0", "1"} and (s["event"] == np.where(syn["x"] > 0, "1", "0")).all()
+    from pharmasynth.evaluation import utility_metrics
+
+    rows = {m.name: m for m in utility_metrics(r, s, h, schema, target="event", n_boot=20)}
+    assert rows["utility_loss_percent"].status == "ok"
+    with pytest.raises(SchemaError, match=r"synthetic table's column 'event' shares no value"):
+        align_tables(real, syn.assign(event=np.where(syn["x"] > 0, "high", "low")))
+
+
+def test_duplicate_columns_are_blamed_on_the_real_table(tmp_path, tables):
+    real, syn, _ = _small(tables)
+    dup = pd.concat([real, real[["x"]]], axis=1)
+    with pytest.raises(SchemaError, match=r"the real table: column name\(s\) \['x'\] appear more than once"):
+        align_tables(dup, syn)
+    dup.to_csv(tmp_path / "real.csv", index=False)
+    with pytest.raises(InputFileError, match=r"real file .*real\.csv: the header repeats column name\(s\) \['x'\]"):
+        read_table(tmp_path / "real.csv", role="real")
+
+
+def test_one_hundred_thousand_distinct_codes_reach_every_model(tables):
+    """A many-level column: exact codes for shapes, top 254 + 'other' for gradient boosting
+    (whose limit is 255 categories); the detection model runs and sees through a shuffled code."""
+    from pharmasynth.evaluation.fidelity import detection_auc, tv_complement
+    from pharmasynth.evaluation.tabular import encode_for_model
+
+    rng = np.random.default_rng(3)
+    n = 100_000
+    codes = np.array([f"C{i:06d}" for i in range(n)])
+    real = pd.DataFrame({"code": codes[rng.permutation(n)], "x": rng.normal(size=n)})
+    syn = pd.DataFrame({"code": codes[rng.permutation(n)], "x": rng.normal(size=n)})
+    r, s, _, schema = align_tables(real, syn)
+    assert "code" in schema.excluded  # 100,000 unique accession-like codes are an identifier, not a category
+    many = pd.DataFrame({"code": rng.choice(codes[:20_000], n), "x": rng.normal(size=n)})
+    r, s, _, schema = align_tables(many, many.sample(frac=1, random_state=1))
+    assert schema.kinds["code"] == "categorical" and schema.levels["code"] > 15_000
+    assert "254 most frequent" in schema.describe().set_index("column").loc["code", "treatment"]
+    xr, xs = encode_for_model([r, s], schema)
+    assert np.nanmax(xr[:, 0]) == 254 and np.nanmax(xs[:, 0]) == 254
+    assert tv_complement(r["code"], s["code"]) == 1.0  # exact values for the shape metric
+    auc, _, _ = detection_auc(r.iloc[:3000], s.iloc[:3000], schema, random_state=0, n_splits=2)
+    assert 0.4 < auc < 0.6

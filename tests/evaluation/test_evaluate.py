@@ -29,8 +29,11 @@ def test_all_four_groups_and_meta(tables):
     names = {m.name for m in rep.metrics}
     assert {"column_shape", "pair_trends", "detection_auc", "utility_loss_percent", "rule:y_bounded",
             "rows_valid"} <= names
-    # fresh real records are valid and close to perfect on fidelity
-    assert rep.score("validity") == pytest.approx(1.0)
+    # fresh real records are valid (a few values just outside a 400-row sample's range are expected)
+    # and close to perfect on fidelity; every gate passes
+    assert all(m.score == 1.0 for m in rep.metrics if m.name.startswith("rule:"))
+    assert rep.score("validity") > 0.98 and rep.passed is True and rep.score() is not None
+    assert rep.meta["pharmasynth_version"] and set(rep.meta["input_sha256"]) == {"real", "synthetic", "holdout"}
     assert rep.score("fidelity") > 0.85
 
 

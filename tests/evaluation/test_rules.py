@@ -96,3 +96,21 @@ def test_actg175_rules_hold_on_the_real_data():
     rs.check_columns(df.columns)
     rates = rs.violations(df).mean()
     assert (rates < 0.01).all(), rates
+
+
+def test_violation_rates_carry_wilson_intervals_even_at_zero_and_all():
+    """Issue 11: 0 violations in 1,069 rows showed [0.000, 5.99e-08] (a Wald interval with a 1e-12 floor)."""
+    import pandas as pd
+    from statsmodels.stats.proportion import proportion_confint
+
+    from pharmasynth.evaluation import RuleSet
+
+    real = pd.DataFrame({"age": [20, 30, 40, 50], "dose": [1, 2, 3, 4]})
+    syn = pd.DataFrame({"age": [25] * 1069, "dose": [5] * 1069})
+    rules = RuleSet([{"name": "ok", "require": "age between 18 and 90"}, {"name": "never", "require": "dose < 5"}])
+    rows = {m.name: m for m in rules.metrics(real, syn)}
+    ok, never = rows["rule:ok"], rows["rule:never"]
+    assert ok.value == 0 and ok.ci == pytest.approx(proportion_confint(0, 1069, method="wilson"), abs=1e-12)
+    assert ok.ci[1] == pytest.approx(0.00358, abs=1e-5)
+    assert never.value == 1 and never.ci[1] == 1.0 and never.ci[0] == pytest.approx(1 - 0.00358, abs=1e-5)
+    assert rows["rows_valid"].value == 0 and rows["rows_valid"].ci[0] == 0.0 and rows["rows_valid"].ci[1] > 0

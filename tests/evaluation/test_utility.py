@@ -49,3 +49,17 @@ def test_constant_target_is_a_clear_error(tables):
     r, s, h, schema = align_tables(real, fresh, holdout)
     with pytest.raises(DataError, match="'site' is constant"):
         utility_metrics(r, s, h, schema, target="site")
+
+
+def test_auc_when_a_resample_holds_two_of_three_classes():
+    """A bootstrap resample of a small holdout can miss a rare class: the AUC over the two present
+    classes is their binary AUC (found on the real pbc table, where status=1 is 6 % of rows)."""
+    from sklearn.metrics import roc_auc_score
+
+    from pharmasynth.evaluation.utility import _scores
+
+    rng = np.random.default_rng(0)
+    y = rng.choice(["0", "2"], 60)
+    proba = rng.dirichlet([1, 1, 1], 60)
+    got = _scores("classification", y, proba, ["0", "1", "2"], ["0", "1", "2"])["auc"]
+    assert got == pytest.approx(roc_auc_score(y == "2", proba[:, 2] / (proba[:, 0] + proba[:, 2])))

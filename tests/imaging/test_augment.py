@@ -63,6 +63,12 @@ def test_report_has_figures_and_leaves_pyplot_alone(result):
     backend = matplotlib.get_backend()
     rep = augmentation_report(result, XTR, YTR)
     assert {m.name for m in rep.metrics} >= {"lesion_recall_real_only", "balanced_accuracy_real_plus_synthetic"}
+    # the real-only classifier is the comparator: the utility score is the augmented classifier's alone
+    roles = {m.name: m.role for m in rep.metrics}
+    assert roles["lesion_recall_real_only"] == roles["balanced_accuracy_real_only"] == "comparator"
+    plus = [m for m in rep.metrics if m.name.endswith("real_plus_synthetic")]
+    assert rep.score("utility") == pytest.approx(sum(m.score for m in plus) / len(plus))
+    assert rep.group_weights["validity"] == 0.0 and "validity" not in rep.missing_groups()
     assert len(rep.figures) == 2 and rep.figures[0].png_base64
     assert matplotlib.get_backend() == backend
     import matplotlib.pyplot as plt

@@ -16,6 +16,9 @@ def test_quick_demo_writes_everything(tmp_path):
     for f in ("report.html", "report.json", "generated.smi", "molecules.csv"):
         assert (tmp_path / f).is_file(), f
     assert 0.0 <= out["valid"] <= 1.0 and 0.0 <= out["conditional_success"] <= 1.0
-    names = {m["name"] for m in json.loads((tmp_path / "report.json").read_text())["metrics"]}
-    assert {"valid", "conditional_success", "conditional_success_rejection_sampling"} <= names
+    data = json.loads((tmp_path / "report.json").read_text())
+    assert {"valid", "conditional_success"} <= {m["name"] for m in data["metrics"]}
+    # the rejection-sampling baseline is a comparator: shown, never averaged into utility
+    assert "conditional_success_rejection_sampling" in {m["name"] for m in data["comparators"]}
+    assert "conditional_success_rejection_sampling" not in {m["name"] for m in data["metrics"]}
     assert len((tmp_path / "generated.smi").read_text().splitlines()) == 200

@@ -75,6 +75,13 @@ def test_report_files_and_core_rows(scored, tmp_path):
     groups = {r["name"]: r["group"] for r in data["metric_rows"]}
     assert groups["FCD/Test"] == "fidelity" and groups["Novelty"] == "privacy"
     assert groups["valid"] == "validity" and groups["utility_r2_generated"] == "utility"
+    # the model trained on REAL molecules is a reference: a comparator, never averaged into utility
+    roles = {r["name"]: r["role"] for r in data["metric_rows"]}
+    assert roles["utility_r2_real"] == "comparator" and roles["utility_r2_generated"] == "result"
+    assert [r["name"] for r in data["comparators"]] == ["utility_r2_real"]
+    rep = res.to_report()
+    utility = [m for m in rep.metrics if m.group == "utility" and m.scored]
+    assert "utility_r2_real" not in {m.name for m in utility}
     html = (tmp_path / "report.html").read_text()
     assert "data:image/png;base64" in html and "scaffold" in html.lower()
     assert (tmp_path / "molecules.sdf").read_text().count("$$$$") == len(res.molecules)

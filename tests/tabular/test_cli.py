@@ -25,7 +25,7 @@ def data(tmp_path_factory):
 def test_fit_and_sample(data, capsys):
     d = data
     assert main(["tabular", "fit", str(d / "table.csv"), "--model", "copula", "--where", "arm == 0",
-                 "--columns", "age", "sex", "y", "--holdout", "0.3", "--out", str(d / "cop")]) == 0
+                 "--columns", "age", "sex", "y", "--holdout", "0.3", "--target", "y", "--out", str(d / "cop")]) == 0
     fit = json.loads((d / "cop" / "fit.json").read_text())
     assert fit["kind"] == "copula" and fit["where"] == "arm == 0" and fit["columns"] == ["age", "sex", "y"]
     assert fit["n_holdout"] > 0 and 0 < fit["evaluation"]["score"] <= 1 and (d / "cop" / "report.html").is_file()

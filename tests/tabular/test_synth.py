@@ -184,7 +184,9 @@ def test_fit_synthesizer_with_holdout(table, tmp_path):
     assert fit.n_rows == 600 and fit.n_holdout == 180 and fit.report is not None
     doc = fit.to_dict()
     assert list(doc)[:6] == ["data", "n_rows", "n_train", "n_holdout", "kind", "seed"]
-    assert doc["columns"] == ["weight", "age", "group"] and 0 < doc["evaluation"]["score"] <= 1
+    # no target: utility is missing, so no overall score, only a partial one, and the report says why
+    assert doc["columns"] == ["weight", "age", "group"] and doc["evaluation"]["score"] is None
+    assert 0 < doc["evaluation"]["partial_score"] <= 1 and "utility" in doc["evaluation"]["missing_groups"]
     assert list(fit.summary().index) == ["weight", "age", "group"]
     paths = fit.write(tmp_path / "fit")
     assert (tmp_path / "fit" / "model" / "config.json").is_file() and paths["html"].is_file()
