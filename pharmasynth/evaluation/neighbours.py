@@ -29,6 +29,9 @@ from .tabular import TableSchema, as_float
 # At most this many synthetic rows enter a privacy metric's nearest-record search (a random
 # subsample beyond it), which bounds its time whatever the size of the synthetic table.
 DCR_MAX_ROWS = 100_000
+# Categorical columns with more levels than this (medical codes) compare by one equality test per
+# cell; the others through one matrix product of one-hot codes, which is faster for few levels.
+ONE_HOT_MAX_LEVELS = 64
 
 
 @dataclass
@@ -98,7 +101,7 @@ def _exact_columns(q, r, total_rows, total):
             total[total_rows] += d
 
 
-def _chunk_min_distances(q_num, q_cat, r_num, r_cat, r_onehot_t, cat_offsets, n_columns, k):
+def _chunk_min_distances(q_num, q_cat, r_num, r_cat, r_onehot_t, cat_offsets, cat_sizes, n_columns, k):
     """Exact distances of one query chunk to the whole reference; returns the k smallest."""
     import torch
 
@@ -136,10 +139,16 @@ def _chunk_min_distances(q_num, q_cat, r_num, r_cat, r_onehot_t, cat_offsets, n_
             _exact_columns(qg[~q_in], rg, ~q_in, total)
         if (~good).any():
             _exact_columns(qn[:, ~good], rn[:, ~good], None, total)
-    if q_cat.shape[1]:
+    wide = [j for j in range(q_cat.shape[1]) if cat_sizes[j] > ONE_HOT_MAX_LEVELS]
+    for j in wide:
+        # many-level codes (ICD-10, ATC): one equality test per cell instead of a one-hot product
+        # whose cost grows with the number of levels; unseen query codes (< 0) never match
+        total += torch.from_numpy(q_cat[:, j]).unsqueeze(1).ne(torch.from_numpy(r_cat[:, j]).unsqueeze(0)).float()
+    narrow = [j for j in range(q_cat.shape[1]) if cat_sizes[j] <= ONE_HOT_MAX_LEVELS]
+    if narrow:
         # one-hot over the known codes; a query code < 0 (unseen) has no 1 and so never matches
         cols = []
-        for j in range(q_cat.shape[1]):
+        for j in narrow:
             codes = q_cat[:, j]
             cols.append(np.where(codes >= 0, codes + cat_offsets[j], -1))
         idx = np.column_stack(cols)
@@ -149,7 +158,7 @@ def _chunk_min_distances(q_num, q_cat, r_num, r_cat, r_onehot_t, cat_offsets, n_
         keep = flat >= 0
         q_onehot[torch.from_numpy(rows[keep]), torch.from_numpy(flat[keep])] = 1.0
         total.addmm_(q_onehot, r_onehot_t, alpha=-1.0)   # minus the number of matching categories
-        total += float(q_cat.shape[1])
+        total += float(len(narrow))
     total /= n_columns
     kk = min(k, n_r)
     vals, idx = torch.topk(total, kk, dim=1, largest=False)
@@ -182,13 +191,16 @@ def nearest_distances(query: pd.DataFrame, reference: pd.DataFrame, schema: Tabl
     enc = encoder or DistanceEncoder(schema, reference, [query])
     q, r = enc.transform(query), enc.transform(reference)
     sizes = [max(len(enc.codes[c]), 1) for c in enc.categorical]
-    offsets = np.r_[0, np.cumsum(sizes)[:-1]].astype(np.int64) if sizes else np.zeros(0, np.int64)
-    r_onehot = np.zeros((len(reference), int(sum(sizes))), dtype=np.float32)
+    # only the columns with few levels are one-hot encoded (see _chunk_min_distances)
+    narrow_sizes = [n if n <= ONE_HOT_MAX_LEVELS else 0 for n in sizes]
+    offsets = np.r_[0, np.cumsum(narrow_sizes)[:-1]].astype(np.int64) if sizes else np.zeros(0, np.int64)
+    r_onehot = np.zeros((len(reference), int(sum(narrow_sizes))), dtype=np.float32)
     for j in range(r.cat.shape[1]):
-        r_onehot[np.arange(len(reference)), r.cat[:, j] + offsets[j]] = 1.0
+        if sizes[j] <= ONE_HOT_MAX_LEVELS:
+            r_onehot[np.arange(len(reference)), r.cat[:, j] + offsets[j]] = 1.0
     r_onehot_t = torch.from_numpy(r_onehot.T.copy())
-    tasks = [(q.num[s:s + chunk_rows], q.cat[s:s + chunk_rows], r.num, r.cat, r_onehot_t, offsets, enc.n_columns, k)
-             for s in range(0, len(query), chunk_rows)]
+    tasks = [(q.num[s:s + chunk_rows], q.cat[s:s + chunk_rows], r.num, r.cat, r_onehot_t, offsets, sizes,
+              enc.n_columns, k) for s in range(0, len(query), chunk_rows)]
     results = parallel_map(_chunk_task, tasks, client=client, desc="nearest records", progress_bar=progress_bar)
     if not results:
         return np.zeros((0, k)), np.zeros((0, k), dtype=np.int64)

@@ -99,3 +99,18 @@ def test_scheduler_keyword_is_a_deprecated_alias_of_client():
     np.testing.assert_array_equal(old[0], new[0])
     with pytest.warns(FutureWarning, match=r"dcr\(scheduler=\.\.\.\)"):
         np.testing.assert_array_equal(dcr(qa, r, schema, scheduler="local"), new[0][:, 0])
+
+
+def test_many_level_codes_take_the_equality_path_and_equal_brute_force():
+    from pharmasynth.evaluation import neighbours
+
+    rng = np.random.default_rng(3)
+    codes = np.array([f"C{i:03d}" for i in range(neighbours.ONE_HOT_MAX_LEVELS * 3)])  # well above the one-hot limit
+    ref, q = _small(rng, 60), _small(rng, 41)
+    ref["icd"], q["icd"] = rng.choice(codes, 60), rng.choice(codes, 41)
+    q.loc[3, "icd"] = "NEVER-SEEN"
+    q.loc[4, "icd"] = ref.loc[7, "icd"]  # at least one exact code match
+    ref_a, q_a, _, schema = align_tables(ref, q, kinds={"icd": "categorical"})
+    assert len(DistanceEncoder(schema, ref_a, [q_a]).codes["icd"]) > neighbours.ONE_HOT_MAX_LEVELS
+    fast = dcr(q_a, ref_a, schema, chunk_rows=8)
+    np.testing.assert_allclose(fast, brute_force_dcr(q_a, ref_a, schema), atol=1e-6)
