@@ -17,10 +17,12 @@ from .anonymeter_risks import anonymeter_metrics, inference_risk, linkability_ri
 from .anonymity import anonymity_metrics
 from .attacks import attribute_inference_metrics, membership_inference_metrics
 from .baselines import IndependentMarginals
+from .calibrate import calibration_table, control_tables
+from .columns import ColumnOptions
+from .dates import infer_date_format, parse_dates
 from .deprecated import fidelity_report, privacy_report, utility_report
 from .evaluate import evaluate
 from .fidelity import fidelity_metrics
-from .calibrate import calibration_table, control_tables
 from .gates import Gate, evaluate_gates
 from .metric import (GROUPS, MetricResult, clopper_pearson_interval, comparator, guarded, metric, score_from_value,
                      wilson_interval)
@@ -28,15 +30,18 @@ from .neighbours import dcr, nearest_distances
 from .privacy import dcr_baseline_protection, dcr_overfitting_protection, privacy_metrics
 from .report import Report
 from .rules import Rule, RuleSet, as_ruleset
+from .temporal import date_metrics, temporal_order_metrics
 from .tabular import TableSchema, align_tables, holdout_split, infer_schema, read_table
 from .utility import utility_metrics
 
 __all__ = [
-    "GROUPS", "Gate", "IndependentMarginals", "MetricResult", "Report", "Rule", "RuleSet", "TableSchema",
     "adherence_metrics", "align_tables", "anonymeter_metrics", "anonymity_metrics", "as_ruleset",
-    "calibration_table", "clopper_pearson_interval", "comparator", "control_tables", "evaluate_gates",
-    "inference_risk", "linkability_risk", "singling_out_risk", "wilson_interval", "attribute_inference_metrics", "dcr", "dcr_baseline_protection", "dcr_overfitting_protection",
-    "evaluate", "fidelity_metrics", "fidelity_report", "guarded", "holdout_split", "infer_schema",
-    "membership_inference_metrics", "metric", "nearest_distances", "parallel_map", "privacy_metrics",
-    "privacy_report", "read_table", "score_from_value", "utility_metrics", "utility_report",
+    "attribute_inference_metrics", "calibration_table", "clopper_pearson_interval", "ColumnOptions", "comparator",
+    "control_tables", "date_metrics", "dcr", "dcr_baseline_protection", "dcr_overfitting_protection", "evaluate",
+    "evaluate_gates", "fidelity_metrics", "fidelity_report", "Gate", "GROUPS", "guarded", "holdout_split",
+    "IndependentMarginals", "infer_date_format", "infer_schema", "inference_risk", "linkability_risk",
+    "membership_inference_metrics", "metric", "MetricResult", "nearest_distances", "parallel_map", "parse_dates",
+    "privacy_metrics", "privacy_report", "read_table", "Report", "Rule", "RuleSet", "score_from_value",
+    "singling_out_risk", "TableSchema", "temporal_order_metrics", "utility_metrics", "utility_report",
+    "wilson_interval",
 ]
