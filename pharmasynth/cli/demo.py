@@ -10,10 +10,12 @@ from ._common import FORMAT
 
 DESCRIPTION = """Run every part of the toolkit on the data shipped in data/ and write the reports to --out:
 
-  OUT/report.html, OUT/report.json   the shared evaluation core on ACTG 175 synthetic patients
-  OUT/trials/                        digital twin, PROCOVA analysis of ACTG 175, trial simulation
+  OUT/report.html, OUT/report.json   the shared evaluation core on ACTG 175 synthetic patients (--calibrate)
+  OUT/trials/                        digital twin, PROCOVA analysis of ACTG 175, GBSG2 survival analyses,
+                                     trial simulation, a 3-look survival design from the twin (design/)
   OUT/molgen/                        SMILES VAE + latent diffusion, filtered and scored library
   OUT/imaging/                       rare-class augmentation with a conditional diffusion model
+  OUT/ehr/                           synthetic NAFLD patient timelines: incidence curves, query battery
   OUT/demo_summary.json              each part's status, time and headline figures
 
 One part failing does not lose the others' reports; the exit code is 1 if any failed."""
