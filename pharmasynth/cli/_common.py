@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import re
 from contextlib import contextmanager
 
 from ..errors import UsageError
@@ -114,6 +115,9 @@ def verb_group(subparsers, name: str, help, description: str, epilog: str):
     return p, p.add_subparsers(dest=f"{name}_command", metavar="VERB")
 
 
+_NAMES_A_LINE = re.compile(r"\bline \d")
+
+
 def with_csv_lines(fn):
     """Errors that name a row also give the CSV line: rows are labelled 0, 1, ... as read."""
     from ..errors import PharmasynthError
@@ -123,7 +127,8 @@ def with_csv_lines(fn):
         try:
             return fn(args)
         except PharmasynthError as exc:
-            if " row " in str(exc) and "line" not in str(exc):
+            # "baseline" contains "line": only a message that already names a line number is left alone
+            if " row " in str(exc) and not _NAMES_A_LINE.search(str(exc)):
                 raise type(exc)(f"{exc} (row N of an input CSV is its line N + 2)") from exc
             raise
     return run

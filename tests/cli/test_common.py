@@ -27,3 +27,20 @@ def test_filter_rows_and_model_class(tmp_path):
         filter_rows(df, "arm ==", "t.csv")
     with pytest.raises(CheckpointError, match="pharmasynth trials fit"):
         model_class(tmp_path, "pharmasynth trials fit")
+
+
+def test_csv_line_hint_is_added_even_when_the_message_says_baseline():
+    import pytest
+
+    from pharmasynth.cli._common import with_csv_lines
+    from pharmasynth.errors import DataError
+
+    @with_csv_lines
+    def fails(message):
+        raise DataError(message)
+
+    with pytest.raises(DataError, match=r"line N \+ 2"):
+        fails("baseline covariate(s) ['cd40'] missing at row 5")
+    with pytest.raises(DataError) as exc:
+        fails("bad value at row 5 (line 7)")
+    assert "line N + 2" not in str(exc.value)
