@@ -32,20 +32,15 @@ from .survival_batched import analyse_look, logrank_sorted, sorted_at_look
 
 def twin_control_hazard(twin, pool) -> tuple[ControlHazard, np.ndarray]:
     """The twin's Weibull event model on the pool, as a ControlHazard with one component per pool
-    patient, and each patient's risk score. Built from public methods only (``predict_median``,
-    ``predict_survival``): the Weibull shape is read off S(2 m) = 2^{-2^shape} at the median m."""
+    patient, and each patient's risk score (-shape log scale, the twin's `risk_score`)."""
     if not getattr(twin, "has_event_", False):
         raise SchemaError("this twin has no event model: fit it with --time and --event (e.g. `pharmasynth trials "
                           "fit ... --time days --event cens`) to simulate time-to-event trials.")
-    med = twin.predict_median(pool).to_numpy(float)
-    if not (np.isfinite(med).all() and (med > 0).all()):
-        raise DataError("the twin's median event time is missing or not positive for some pool patients; impute "
+    weibull = twin.predict_weibull(pool)
+    scale, shape = weibull["scale"].to_numpy(float), float(weibull["shape"].iloc[0])
+    if not (np.isfinite(scale).all() and (scale > 0).all()):
+        raise DataError("the twin's event-time scale is missing or not positive for some pool patients; impute "
                         "their baselines first.")
-    s2 = twin.predict_survival(pool.iloc[:1], [2 * med[0]]).to_numpy(float)[0, 0]
-    shape = float(np.log2(-np.log(s2) / np.log(2))) if 0 < s2 < 1 else np.nan
-    if not np.isfinite(shape) or shape <= 0:
-        raise DataError("could not read the Weibull shape off the twin's survival curve.")
-    scale = med / np.log(2) ** (1 / shape)
     return ControlHazard.weibull_mixture(scale, shape), -shape * np.log(scale)
 
 

@@ -217,6 +217,12 @@ class DigitalTwin(RandomStateMixin, SavableMixin):
         surv = np.exp(-(times[None, :] / lam[:, None]) ** rho)
         return pd.DataFrame(surv, index=df.index, columns=list(times))
 
+    def predict_weibull(self, df: pd.DataFrame) -> pd.DataFrame:
+        """The event model's Weibull parameters per patient: `scale` lambda(x) and the common `shape` rho."""
+        self._require_event()
+        lam, rho = self._weibull(self._design(df))
+        return pd.DataFrame({"scale": np.asarray(lam, float), "shape": float(rho)}, index=df.index)
+
     def predict_median(self, df: pd.DataFrame) -> pd.Series:
         """Median event time (uncensored) under control."""
         self._require_event()
