@@ -26,6 +26,7 @@ from .._util.deprecation import warn_deprecated
 from .._util.figures import figure_to_png_base64
 from .._util.results import ResultMixin
 from .gates import Gate, gates_passed
+from .lead import Lead
 from .metric import GROUPS, MetricResult
 from .report_render import _fmt, render_html, render_text
 
@@ -56,6 +57,7 @@ class Report(ResultMixin):
     gates: list[Gate] = field(default_factory=list)
     missing_hints: dict[str, str] = field(default_factory=dict)
     calibration: pd.DataFrame | None = None
+    lead: Lead | None = None  # the answer first: set by each domain's report builder (see lead.py)
 
     def __post_init__(self):
         names = [m.name for m in self.metrics]
@@ -265,6 +267,7 @@ class Report(ResultMixin):
         groups = self.group_scores()
         return to_jsonable({
             "title": self.title,
+            "lead": None if self.lead is None else self.lead.to_dict(),
             "score": self.score(),
             "partial_score": self.partial_score(),
             "missing_groups": self.missing_groups(),

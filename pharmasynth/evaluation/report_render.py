@@ -38,6 +38,8 @@ def _metric_line(m) -> str:
 
 def render_text(report) -> str:
     lines = [report.title, "=" * len(report.title)]
+    if report.lead is not None:
+        lines += [report.lead.to_text(), ""]
     head = report.headline()
     lines.append(f"{head['status'].upper()}: {head['text']}")
     lines.append(f"overall score: {_fmt(report.score())}  (weights: "
@@ -110,6 +112,10 @@ def render_html(report) -> str:
     head = report.headline()
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{e(report.title)}</title>"
              f"<style>{_CSS}</style></head><body>", f"<h1>{e(report.title)}</h1>"]
+    if report.lead is not None:  # the answer first (rendering refined in issue 17's report work)
+        parts.append(f"<p class='lead'><b>{e(report.lead.sentence)}</b></p><ul class='lead'>" + "".join(
+            f"<li class='{n.status or ''}'>{e(n.label)}: {e(n.formatted())}{' — ' + e(n.note) if n.note else ''}</li>"
+            for n in report.lead.numbers) + "</ul>")
     if report.score() is not None:
         parts.append(f"<div class='score'>score {_fmt(report.score())}</div>")
     else:
