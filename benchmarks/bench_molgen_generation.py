@@ -7,7 +7,12 @@ Equal compute is stated two ways, both reported:
   * equal decoder calls: rejection sampling decodes exactly as many molecules as were requested.
 Conditional success = share of ALL requested molecules that are valid and within tolerance.
 
+By default the models are the shipped priors (moses-smiles and its latent diffusion; sampling
+throughput of moses-smiles vs moses-selfies side by side, A B A B, median of the pairwise ratios);
+--train trains a VAE + diffusion on the shipped MOSES subset first, as before the priors.
+
     python benchmarks/bench_molgen_generation.py --quick
+    python benchmarks/bench_molgen_generation.py --train --quick       # the trained-on-the-subset models
     python benchmarks/bench_molgen_generation.py --device cuda      # on a GPU machine
 """
 
@@ -32,7 +37,8 @@ DDIM_STEPS = 20
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--quick", action="store_true", help="fewer molecules, for iterating")
+    ap.add_argument("--train", action="store_true", help="train on the shipped subset instead of the priors")
     ap.add_argument("--device", default="cpu", help="cpu or cuda (throughput is measured on cpu and here)")
     ap.add_argument("--n-train", type=int, default=None)
     ap.add_argument("--epochs", type=int, default=None)
@@ -46,6 +52,35 @@ def main(argv=None):
     rng = np.random.default_rng(0)
     train_all = load_moses("train")
     train = [train_all[i] for i in np.sort(rng.choice(len(train_all), min(n_train, len(train_all)), replace=False))]
+    if not args.train:
+        from pharmasynth.molgen.pretrained import load_pretrained, load_pretrained_diffusion
+
+        vae = load_pretrained("moses-smiles", device=args.device)
+        ldm = load_pretrained_diffusion("moses-smiles", device=args.device)
+        vae_s = ldm_s = 0.0
+        epochs = 0
+    else:
+        vae, ldm, vae_s, ldm_s = _train(args, train, epochs)
+    peers = _peer_throughput(1000 if args.quick else 5000, repeats) if not args.train else None
+    return _measure(args, vae, ldm, train, epochs, vae_s, ldm_s, n_req, repeats, peers)
+
+
+def _peer_throughput(n, repeats):
+    """moses-smiles vs moses-selfies sampling, alternating A B A B; median of the pairwise ratios."""
+    from pharmasynth.molgen.pretrained import load_pretrained
+
+    a, b = load_pretrained("moses-smiles"), load_pretrained("moses-selfies")
+    ta, tb = [], []
+    for r in range(repeats):
+        for model, times in ((a, ta), (b, tb)):
+            t = time.perf_counter()
+            model.sample(n, random_state=r)
+            times.append(time.perf_counter() - t)
+    return {"n": n, "smiles_mol_per_s": n / statistics.median(ta), "selfies_mol_per_s": n / statistics.median(tb),
+            "selfies_over_smiles_time_ratio": statistics.median(y / x for x, y in zip(ta, tb))}
+
+
+def _train(args, train, epochs):
     t = time.perf_counter()
     # the demo's settings: with the default KL weight (0.05) a few CPU epochs end in posterior
     # collapse (greedy decoding of 2,000 encodings gave 2 distinct molecules) and nothing can steer it
@@ -56,7 +91,10 @@ def main(argv=None):
     ldm = LatentDiffusion(vae, condition_on=["qed", "logp"], epochs=20 if args.quick else 60,
                           random_state=0).fit(train)
     ldm_s = time.perf_counter() - t
+    return vae, ldm, vae_s, ldm_s
 
+
+def _measure(args, vae, ldm, train, epochs, vae_s, ldm_s, n_req, repeats, peers):
     # ---- throughput -----------------------------------------------------------------------
     n_tp = 1000 if args.quick else 5000
     devices = ["cpu"] + ([args.device] if args.device != "cpu" else [])
@@ -102,9 +140,17 @@ def main(argv=None):
 
     result = {"machine": platform.platform(), "processor": platform.processor(), "quick": args.quick,
               "n_train": len(train), "vae_epochs": epochs, "vae_train_seconds": vae_s, "ldm_train_seconds": ldm_s,
-              "sampling_throughput_mol_per_s": throughput, "vae_quality_at_T1": quality,
+              "models": "trained on the subset" if args.train else "shipped priors (moses-smiles)",
+              "sampling_throughput_mol_per_s": throughput, "prior_peers": peers, "vae_quality_at_T1": quality,
               "conditional_success": rows, "repeats": repeats, "statistic": "median of repeats"}
-    print(f"trained VAE on {len(train)} MOSES SMILES for {epochs} epoch(s) in {vae_s:.0f} s; LDM in {ldm_s:.0f} s")
+    if args.train:
+        print(f"trained VAE on {len(train)} MOSES SMILES for {epochs} epoch(s) in {vae_s:.0f} s; LDM in {ldm_s:.0f} s")
+    else:
+        print("models: the shipped moses-smiles prior and its latent diffusion")
+    if peers:
+        print(f"sampling {peers['n']:,}: moses-smiles {peers['smiles_mol_per_s']:,.0f}/s, moses-selfies "
+              f"{peers['selfies_mol_per_s']:,.0f}/s (selfies/smiles time, median of A B pairs: "
+              f"{peers['selfies_over_smiles_time_ratio']:.2f})")
     print(f"VAE at T=1: valid {quality['valid']:.3f}  unique {quality['unique']:.3f}  novelty {quality['novelty']:.3f}")
     for dev, v in throughput.items():
         print(f"sampling throughput on {dev}: {v:,.0f} molecules/s (median of {repeats})")
@@ -115,8 +161,6 @@ def main(argv=None):
               f"{r['rejection_equal_calls_success']:>11.3f}{r['ratio_vs_equal_time']:>8.2f}")
     write_results(args.out, result, indent=1)
     return result
-
-
 
 
 def _on_device(vae, dev):

@@ -1,4 +1,5 @@
-"""`pharmasynth molgen filter | score`: drug-likeness filters and the MOSES metrics of a library."""
+"""`pharmasynth molgen filter | score | refstats`: drug-likeness filters, the MOSES and GuacaMol metrics of a
+library, and the reference side of scoring computed once into a file."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from pathlib import Path
 from .molgen_common import add_verb, printed_warnings, read_smiles_file
 
 FILTER_EXAMPLE = """examples:
+  pharmasynth molgen sample --pretrained moses-smiles --n 1000 --seed 0 --out generated.smi
   pharmasynth molgen filter generated.smi --out druglike.csv
   pharmasynth molgen filter generated.smi --qed-min 0.5 --sa-max 4 --alerts PAINS Brenk NIH --out kept.smi
-  pharmasynth molgen filter generated.smi --rules my_rules.toml --out kept.csv
+  pharmasynth molgen filter generated.smi --rules data/moses/druglike_rules.toml --out kept.csv
 
 A rules TOML file may hold: lipinski = true, max_lipinski_violations = 1, veber = true,
 qed_min = 0.5, sa_max = 4.5, moses = false, catalogs = ["PAINS", "Brenk"],
@@ -17,15 +19,31 @@ qed_min = 0.5, sa_max = 4.5, moses = false, catalogs = ["PAINS", "Brenk"],
 and [[alerts]] name = "nitro", smarts = "[N+](=O)[O-]"."""
 
 SCORE_EXAMPLE = """examples:
-  pharmasynth molgen score generated.smi --reference data/moses/train.smi.gz \\
-      --test data/moses/test.smi.gz --out out/score
-  pharmasynth molgen score hits.csv --column smiles --reference train.smi.gz --test test.smi.gz \\
-      --test-scaffolds data/moses/test_scaffolds.smi.gz --druglike --out out/score
-  pharmasynth molgen score big.smi.gz --reference train.smi --test test.smi --scheduler tcp://head:8786 --out out/s
+  pharmasynth molgen score data/moses/test_scaffolds.smi.gz --reference data/moses/train.smi.gz \\
+      --test data/moses/test.smi.gz --out score
+  pharmasynth molgen refstats --reference data/moses/train.smi.gz --test data/moses/test.smi.gz \\
+      --out moses_stats.npz
+  pharmasynth molgen score data/moses/test_scaffolds.smi.gz --reference-stats moses_stats.npz \\
+      --druglike --expected-fcd 0.9 --out score2
+  pharmasynth molgen score big.smi.gz --reference-stats moses_stats.npz --scheduler tcp://head:8786 \\
+      --out s   # not run in tests: needs a Dask scheduler
 
-Writes OUT/report.json ("metrics": MOSES names -> value), OUT/report.html (metric table, property
-histograms, top scaffolds), OUT/molecules.csv and OUT/molecules.sdf (one row per valid molecule:
-canonical SMILES, properties, filter reasons, nearest reference molecule and its Tanimoto)."""
+Writes OUT/report.json ("metrics": MOSES names and guacamol/KL_score, guacamol/FCD_score,
+guacamol/validity, guacamol/uniqueness, guacamol/novelty -> value; "lead": what to look at first),
+OUT/report.html, OUT/molecules.csv and OUT/molecules.sdf (one row per valid molecule: canonical
+SMILES, properties, filter reasons, nearest reference molecule and its Tanimoto).
+The reference side (features of the reference and test sets, ChemNet statistics) is computed once
+per set and cached by content hash in $PHARMASYNTH_REFSTATS_DIR (default ~/.cache/pharmasynth/
+refstats): scoring a second library against the same files only featurises the library."""
+
+REFSTATS_EXAMPLE = """examples:
+  pharmasynth molgen refstats --reference data/moses/train.smi.gz --test data/moses/test.smi.gz \\
+      --test-scaffolds data/moses/test_scaffolds.smi.gz --out moses_stats.npz
+  pharmasynth molgen score data/moses/test_scaffolds.smi.gz --reference-stats moses_stats.npz --out score
+
+The file (.npz, read without pickle) holds the reference set's canonical SMILES and fingerprints,
+the test sets' features and ChemNet statistics, and GuacaMol's training-side statistics: share it
+as you would share the reference set itself."""
 
 
 def _filter_from_args(args):
@@ -57,6 +75,10 @@ def _filter(args) -> int:
     return 0
 
 
+def _cache_arg(args):
+    return False if args.no_cache else (args.cache_dir or True)
+
+
 def _score(args) -> int:
     from ..molgen import read_library, score_library
 
@@ -65,13 +87,58 @@ def _score(args) -> int:
     sets = {name: read_smiles_file(path).smiles if path else None for name, path in
             (("reference", args.reference), ("test", args.test), ("test_scaffolds", args.test_scaffolds))}
     flt = _filter_from_args(args) if (args.druglike or args.rules) else None
+    expected = {"FCD/Test": args.expected_fcd} if args.expected_fcd is not None else None
     with printed_warnings():
         res = score_library(generated, **sets, filters=flt, fcd=not args.no_fcd, client=args.scheduler,
-                            device=args.device)
+                            device=_device(args.device), guacamol=not args.no_guacamol, guacamol_samples=args.guacamol_samples,
+                            reference_stats=args.reference_stats, cache=_cache_arg(args), expected=expected)
     res.write(args.out)
+    print(res.to_report().answer().to_text())
     print(res.summary().drop(columns="note").to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    print(f"reference statistics: {res.notes.get('reference_statistics', '')}")
     print(f"wrote {Path(args.out) / 'report.json'}, report.html, molecules.csv, molecules.sdf")
     return 0
+
+
+def _refstats(args) -> int:
+    from ..molgen.reference_side import write_reference_stats
+
+    sets = {name: read_smiles_file(path).smiles if path else None for name, path in
+            (("reference", args.reference), ("test", args.test), ("test_scaffolds", args.test_scaffolds))}
+    if not any(v is not None for v in sets.values()):
+        from ..errors import UsageError
+        raise UsageError("give at least one of --reference, --test, --test-scaffolds.")
+    with printed_warnings():
+        path = write_reference_stats(args.out, **sets, fcd=not args.no_fcd, client=args.scheduler,
+                                     guacamol_samples=None if args.no_guacamol else args.guacamol_samples,
+                                     cache=_cache_arg(args), device=_device(args.device))
+    held = ", ".join(f"{k} ({len(v):,} SMILES)" for k, v in sets.items() if v is not None)
+    print(f"wrote {path}: {held}; pass it to `pharmasynth molgen score --reference-stats {path}`")
+    return 0
+
+
+def _add_reference_side_options(p):
+    p.add_argument("--no-fcd", action="store_true", help="skip FCD (the slowest metric on a CPU)")
+    p.add_argument("--no-guacamol", action="store_true",
+                   help="skip GuacaMol's distribution-learning scores (KL, FCD score, validity, uniqueness, novelty)")
+    p.add_argument("--guacamol-samples", type=int, default=10_000, metavar="N",
+                   help="GuacaMol's sample size n (its default 10,000; the library's size when smaller)")
+    p.add_argument("--cache-dir", metavar="DIR",
+                   help="where reference statistics are cached (default: $PHARMASYNTH_REFSTATS_DIR, else "
+                        "~/.cache/pharmasynth/refstats)")
+    p.add_argument("--no-cache", action="store_true", help="compute the reference side for this run only")
+    p.add_argument("--scheduler", metavar="ADDR", help="Dask scheduler address for large sets (default: in-process)")
+    p.add_argument("--device", default="cpu", choices=("cpu", "cuda", "auto"),
+                   help="where the Tanimoto products and ChemNet run (auto: cuda when available)")
+
+
+def _device(name: str) -> str:
+    """`auto` -> cuda when a GPU is visible, else cpu (the scorer takes a concrete torch device name)."""
+    if name != "auto":
+        return name
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def _add_filter_options(p):
@@ -86,7 +153,7 @@ def _add_filter_options(p):
 
 
 def register_filter_score(verbs):
-    """Add the `filter` and `score` verbs to the molgen verb group."""
+    """Add the `filter`, `score` and `refstats` verbs to the molgen verb group."""
     fl = add_verb(verbs, "filter", _filter, "drug-likeness filters, keeping every rejection's reasons",
                "Filter molecules: Lipinski, Veber, QED/SA thresholds, PAINS/Brenk/NIH alerts, MOSES filters, "
                "your own SMARTS and property ranges. Writes a CSV with a `passed` column and the reasons, or a "
@@ -98,10 +165,11 @@ def register_filter_score(verbs):
     fl.add_argument("--neutralise", action="store_true", help="neutralise charges")
     _add_filter_options(fl)
 
-    sc = add_verb(verbs, "score", _score, "MOSES metrics, filters and near copies of a generated library",
+    sc = add_verb(verbs, "score", _score, "MOSES and GuacaMol metrics, filters and near copies of a library",
                "Score a generated library with the MOSES metrics (valid, unique@k, FCD, SNN, Frag, Scaf, IntDiv, "
-               "Filters, Novelty, property distances), drug-likeness filters and a near-copy check against the "
-               "reference (training) compounds.", SCORE_EXAMPLE)
+               "Filters, Novelty, property distances), GuacaMol's distribution-learning scores (KL, FCD score, "
+               "validity, uniqueness, novelty), drug-likeness filters and a near-copy check against the "
+               "reference (training) compounds. The report leads with what to look at first.", SCORE_EXAMPLE)
     sc.add_argument("generated", help="generated SMILES (.smi/.csv/.sdf, .gz ok); invalid lines count against `valid`")
     sc.add_argument("--reference", help="training/reference molecules (novelty, near copies, utility)")
     sc.add_argument("--test", help="test molecules (FCD, SNN, Frag, Scaf, property distances)")
@@ -109,8 +177,21 @@ def register_filter_score(verbs):
     sc.add_argument("--out", required=True, help="output folder")
     sc.add_argument("--column", help="SMILES column of a CSV file")
     sc.add_argument("--druglike", action="store_true", help="add the drug-likeness filter's pass rate and reasons")
-    sc.add_argument("--no-fcd", action="store_true", help="skip FCD (the slowest metric on a CPU)")
-    sc.add_argument("--scheduler", help="Dask scheduler address for large libraries (default: in-process)")
-    sc.add_argument("--device", default="cpu",
-                    help="where the Tanimoto products and ChemNet run: cpu (default) or cuda")
+    sc.add_argument("--reference-stats", metavar="FILE",
+                    help="reference-side statistics written by `pharmasynth molgen refstats` (instead of, or checked "
+                         "against, --reference / --test / --test-scaffolds)")
+    sc.add_argument("--expected-fcd", type=float, metavar="X",
+                    help="the FCD/Test a prior's model card gives: the report flags a value far from it")
+    _add_reference_side_options(sc)
     _add_filter_options(sc)
+
+    rs = add_verb(verbs, "refstats", _refstats, "compute the reference side of scoring once, into a file",
+                  "Featurise reference (training), test and scaffold-test molecules once — fingerprints, fragments, "
+                  "scaffolds, properties, ChemNet statistics, GuacaMol's training-side statistics — and write them "
+                  "to one .npz file that `molgen score --reference-stats FILE` reads instead of the sets.",
+                  REFSTATS_EXAMPLE)
+    rs.add_argument("--reference", metavar="FILE", help="training/reference molecules (.smi/.csv/.sdf, .gz ok)")
+    rs.add_argument("--test", metavar="FILE", help="test molecules")
+    rs.add_argument("--test-scaffolds", metavar="FILE", help="scaffold-split test molecules")
+    rs.add_argument("--out", required=True, metavar="FILE", help="output .npz file")
+    _add_reference_side_options(rs)

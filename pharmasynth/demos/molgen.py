@@ -1,5 +1,6 @@
-"""molgen demo: train a small SmilesVAE and a LatentDiffusion on the shipped MOSES subset, sample,
-filter, score, and write out_dir/{report.html, report.json, generated.smi, molecules.csv}."""
+"""molgen demo: sample from the shipped MOSES priors (or, with train=True, train a small SmilesVAE and
+LatentDiffusion on the shipped MOSES subset), filter, score, compare property-conditioned sampling
+with rejection sampling, and write out_dir/{report.html, report.json, generated.smi, molecules.csv}."""
 
 from __future__ import annotations
 
@@ -33,8 +34,14 @@ def _settings(quick: bool) -> dict:
                 n_cond=500, steps=20)
 
 
-def run_demo(out_dir="out/molgen", random_state: int = 0, quick: bool = False) -> dict:
-    """Train, sample, filter, score; write the report and the molecules; return headline figures."""
+def run_demo(out_dir="out/molgen", random_state: int = 0, quick: bool = False, train: bool = False) -> dict:
+    """Sample from the shipped priors (train=True: train a small VAE + diffusion on the demo subset
+    first, the pre-prior demo), filter, score; write the report and the molecules; return headline
+    figures."""
+    if not train:
+        from .molgen_pretrained import run_pretrained_demo
+
+        return run_pretrained_demo(out_dir, random_state=random_state, quick=quick)
     out_dir = Path(out_dir)
     cfg = _settings(quick)
     rng = np.random.default_rng(random_state)

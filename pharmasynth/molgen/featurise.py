@@ -24,12 +24,17 @@ from .properties import PROPERTY_NAMES, mol_properties
 
 FP_BITS = 1024
 CHUNK = 2000
+MIN_CHUNK, CHUNKS_PER_SET = 64, 8   # on a Dask client: spread a small set over the workers
+# bump when `featurise` or `set_statistics` changes what they compute: cached reference statistics
+# (refstats.py) made by another version are recomputed, never reused
+FEATURISATION_VERSION = "2"
 
 
 def featurise(smiles: list, with_filters: bool = True, light: bool = False) -> dict:
     """Canonical SMILES, Morgan fingerprints (radius 2, FP_BITS bits), BRICS fragments, scaffolds
-    (at least 2 rings), properties and MOSES filter pass of a chunk of SMILES; `light`: canonical
-    SMILES and fingerprints only (enough for a reference set). Module-level so that Dask workers
+    (at least 2 rings), properties and MOSES filter pass of a chunk of SMILES, and canonical SMILES
+    without stereo (GuacaMol's: `flat_raw` from the input, `flat` from the canonical SMILES);
+    `light`: canonical SMILES and fingerprints only (enough for a reference set). Module-level so that Dask workers
     can import it."""
     from rdkit import Chem
     from rdkit.Chem import AllChem, rdFingerprintGenerator
@@ -39,7 +44,7 @@ def featurise(smiles: list, with_filters: bool = True, light: bool = False) -> d
     n = len(smiles)
     out = {"canonical": [None] * n, "fps": np.zeros((n, FP_BITS), np.uint8), "frags": [None] * n,
            "scaffold": [None] * n, "props": np.full((n, len(PROPERTY_NAMES)), np.nan), "moses_pass": np.zeros(n, bool),
-           "reason": [None] * n}
+           "reason": [None] * n, "flat_raw": [None] * n, "flat": [None] * n}
     with quiet_rdkit():  # invalid molecules are counted and given a reason, not logged one by one
         for i, s in enumerate(smiles):
             s = "" if s is None else str(s)
@@ -48,12 +53,16 @@ def featurise(smiles: list, with_filters: bool = True, light: bool = False) -> d
                 out["reason"][i] = "empty" if not s else "RDKit cannot parse or sanitise it"
                 continue
             can = Chem.MolToSmiles(mol)
+            # GuacaMol counts uniqueness and novelty on canonical SMILES without stereo: from the
+            # input's molecule (uniqueness, its training set) and from the canonical SMILES (novelty, KL)
+            out["flat_raw"][i] = Chem.MolToSmiles(mol, isomericSmiles=False)
             mol = Chem.MolFromSmiles(can)  # MOSES computes everything on the canonical SMILES' molecule
             if mol is None:
                 out["reason"][i] = "canonical SMILES does not re-parse"
                 continue
             out["canonical"][i] = can
             out["fps"][i] = gen.GetFingerprintAsNumPy(mol)
+            out["flat"][i] = Chem.MolToSmiles(mol, isomericSmiles=False)
             if light:
                 continue
             out["frags"][i] = Chem.MolToSmiles(AllChem.FragmentOnBRICSBonds(mol)).split(".")
@@ -76,8 +85,13 @@ def _featurise_task(args):
 
 def featurise_all(smiles, *, client=None, with_filters: bool = True, light: bool = False,
                   desc: str | None = None) -> dict:
-    """`featurise` over chunks of CHUNK molecules, through `parallel_map`, concatenated in order."""
-    chunks = [(list(smiles[i:i + CHUNK]), with_filters, light) for i in range(0, len(smiles), CHUNK)]
+    """`featurise` over chunks of at most CHUNK molecules, through `parallel_map`, concatenated in order.
+
+    On a Dask `client` the chunks are smaller for small sets (at least CHUNKS_PER_SET of them, of at
+    least MIN_CHUNK molecules), so that every worker gets a share: with 2 workers, one 2,000-molecule
+    chunk would leave the other idle. The result does not depend on the chunking."""
+    size = CHUNK if client is None else max(MIN_CHUNK, min(CHUNK, -(-len(smiles) // CHUNKS_PER_SET)))
+    chunks = [(list(smiles[i:i + size]), with_filters, light) for i in range(0, len(smiles), size)]
     parts = parallel_map(_featurise_task, chunks, client=client, desc=desc)
     if not parts:
         return featurise([], with_filters)

@@ -26,7 +26,6 @@ from .._util.torchtools import isolated_init
 from .._util.training import TrainingLoop
 from ..errors import DataError, DataWarning, NotFittedError, check_option
 from .properties import PROPERTY_NAMES, compute_properties
-from .tokenizer import tokenize
 from .vae import SmilesVAE
 
 
@@ -121,7 +120,7 @@ class LatentDiffusion(RandomStateMixin, SavableMixin):
         import pandas as pd
 
         tok, names = self.vae.tokenizer_, self.condition_on
-        keep = [i for i, s in enumerate(smiles) if tok.fits(s) and all(t in tok.index_ for t in _toks(s))]
+        keep = [i for i, s in enumerate(smiles) if tok.can_encode(s)]
         if properties is None:
             props = compute_properties([smiles[i] for i in keep], tuple(names))
         else:
@@ -299,9 +298,3 @@ class LatentDiffusion(RandomStateMixin, SavableMixin):
         self.history_ = config.get("history", [])
         self.n_train_ = config.get("n_train")
 
-
-def _toks(s):
-    try:
-        return tokenize(s)
-    except Exception:
-        return ["\x00"]

@@ -17,6 +17,7 @@ import numpy as np
 
 from .._util.atomic import atomic_write_bytes, atomic_write_json, atomic_write_text
 from .._util.figures import new_figure
+from ..evaluation.lead import KeyNumber, Lead, format_number, grade
 from ..evaluation.metric import comparator
 from ..evaluation.report import Report
 
@@ -34,9 +35,78 @@ def library_report(score, figures: bool = True) -> Report:
               for r in score.rows))
     rep.meta.update({"n_generated": score.n_generated, "n_valid": int(len(score.molecules)),
                      "seconds": score.seconds})
+    rep.lead = library_lead(score)
     if figures:
         _figures(rep, score)
     return rep
+
+
+# what a chemist should notice first, and where "good" and "bad" start (valid under 0.9 is bad)
+VALID_GOOD, VALID_BAD = 0.95, 0.90
+UNIQUE_GOOD, UNIQUE_BAD = 0.99, 0.90
+NOVELTY_GOOD, NOVELTY_BAD = 0.80, 0.50
+NEAR_COPY_GOOD, NEAR_COPY_BAD = 0.05, 0.20
+FCD_GOOD, FCD_BAD = 1.0, 3.0          # without an expected value (issue-14 target: FCD/Test <= 1.0)
+
+
+def _fcd_thresholds(expected: float | None) -> tuple[float, float]:
+    """Good / bad FCD/Test: near the expected figure (a prior's model card) when given, else absolute."""
+    if expected is None:
+        return FCD_GOOD, FCD_BAD
+    return max(1.25 * expected, expected + 0.25), max(2.0 * expected, expected + 1.0)
+
+
+def _pct(x: float) -> str:
+    return f"{format_number(100 * x, 3)} %"
+
+
+def library_lead(score) -> Lead:
+    """The answer first: valid, unique, novel, FCD/Test and near copies, graded, with a sentence that
+    names what a chemist should look at first (validity under 0.9, an FCD far from the expected
+    one, many near copies of training compounds)."""
+    m = {k: v for k, v in score.metrics.items() if v is not None and not (isinstance(v, float) and math.isnan(v))}
+    expected_fcd = (score.expected or {}).get("FCD/Test")
+    numbers, flags = [], []
+    valid = m.get("valid")
+    numbers.append(KeyNumber("valid", valid, status=grade(valid, VALID_GOOD, VALID_BAD),
+                             note=f"{len(score.molecules):,} of {score.n_generated:,} SMILES parse and sanitise"))
+    if valid is not None and valid < VALID_BAD:
+        flags.append(f"only {_pct(valid)} of the SMILES are valid (under {_pct(VALID_BAD)})")
+    uniq = next(((k, m[k]) for k in sorted((k for k in m if k.startswith("unique@")),
+                                           key=lambda k: -int(k.split("@")[1]))), None)
+    if uniq:
+        numbers.append(KeyNumber(uniq[0], uniq[1], status=grade(uniq[1], UNIQUE_GOOD, UNIQUE_BAD)))
+    if "Novelty" in m:
+        numbers.append(KeyNumber("novelty", m["Novelty"], status=grade(m["Novelty"], NOVELTY_GOOD, NOVELTY_BAD),
+                                 note="distinct valid molecules absent from the training set"))
+    if "FCD/Test" in m:
+        good, bad = _fcd_thresholds(expected_fcd)
+        fcd_status = grade(m["FCD/Test"], good, bad, direction="minimize")
+        note = ("lower is better; depends on sample sizes" if expected_fcd is None else
+                f"expected about {format_number(expected_fcd)} (the model card's figure)")
+        numbers.append(KeyNumber("FCD/Test", m["FCD/Test"], status=fcd_status, note=note))
+        if expected_fcd is not None and fcd_status == "bad":
+            flags.append(f"FCD/Test {format_number(m['FCD/Test'])} is far from the expected "
+                         f"{format_number(expected_fcd)}: the library is not what the prior should give")
+    if "near_copy_rate" in m:
+        rate = m["near_copy_rate"]
+        numbers.append(KeyNumber("near copies", rate, status=grade(rate, NEAR_COPY_GOOD, NEAR_COPY_BAD, "minimize"),
+                                 note="identical or Tanimoto >= 0.9 to a training compound"))
+        if rate > NEAR_COPY_BAD:
+            flags.append(f"{_pct(rate)} of the valid molecules are near copies of training compounds")
+    if flags:
+        sentence = "Look first: " + "; ".join(flags) + "."
+    else:
+        parts = [f"{_pct(valid)} of {score.n_generated:,} SMILES are valid"]
+        if uniq:
+            parts.append(f"{_pct(uniq[1])} unique")
+        if "Novelty" in m:
+            parts.append(f"{_pct(m['Novelty'])} novel")
+        sentence = ", ".join(parts) + (f"; FCD/Test {format_number(m['FCD/Test'])}" if "FCD/Test" in m else "")
+        worst = Lead("", numbers).status
+        sentence += {"bad": " — some figures are poor (marked).", "borderline": " — some figures are borderline."
+                     }.get(worst, " — nothing stands out as wrong.")
+    return Lead(sentence, numbers[:5])
 
 
 def library_dict(score, rep: Report) -> dict:

@@ -23,7 +23,13 @@ against values computed by the MOSES reference implementation (tests/molgen/data
 - logP, SA, QED, weight: Wasserstein-1 distance between generated and test property values.
 - Novelty: share of distinct valid generated molecules not in the (canonicalised) reference.
 Duplicates count wherever MOSES counts them (every metric but unique@k and Novelty).
+Beside them, GuacaMol's distribution-learning scores (`guacamol/validity`, `guacamol/uniqueness`,
+`guacamol/novelty`, `guacamol/KL_score`, `guacamol/FCD_score`; definitions in `guacamol_metrics`).
 Each metric's group, direction and bounds are declared where it is computed, below.
+
+The reference side (features of the reference, test and scaffold-test sets, their ChemNet
+statistics, GuacaMol's training-side statistics) is computed once per set and cached by content
+hash, or read from a stats file (`refstats`, `reference_side`): values are identical either way.
 """
 
 from __future__ import annotations
@@ -45,14 +51,17 @@ from ..errors import DataWarning, InvalidSmilesError
 from ..evaluation.metric import MetricResult, metric
 from .fcd import ChemNet, frechet_distance
 from .featurise import SetStatistics, featurise_all, set_statistics
+from .guacamol_metrics import GUACAMOL_SAMPLES, guacamol_scores
 from .properties import PROPERTY_NAMES, compute_properties
+from .reference_side import resolve_reference_side
 from .report import library_dict, library_report, write_library_score
 from .similarity import cosine_similarity_counts, tanimoto_aggregate
 
 NEAR_COPY_TANIMOTO = 0.9
 METRIC_ORDER = ("valid", "unique@1000", "unique@10000", "FCD/Test", "SNN/Test", "Frag/Test", "Scaf/Test",
                 "FCD/TestSF", "SNN/TestSF", "Frag/TestSF", "Scaf/TestSF", "IntDiv", "IntDiv2", "Filters",
-                "Novelty", "logP", "SA", "QED", "weight")
+                "Novelty", "logP", "SA", "QED", "weight", "guacamol/validity", "guacamol/uniqueness",
+                "guacamol/novelty", "guacamol/KL_score", "guacamol/FCD_score")
 UNIT, DISTANCE = (0.0, 1.0), (0.0, math.inf)
 
 
@@ -67,6 +76,7 @@ class LibraryScore(ResultMixin):
     seconds: dict = field(default_factory=dict)
     n_generated: int = 0
     reference_props: pd.DataFrame | None = None
+    expected: dict = field(default_factory=dict)  # e.g. {"FCD/Test": 0.9}: the report flags a far value
 
     @property
     def metrics(self) -> Mapping[str, float]:
@@ -226,7 +236,7 @@ def _druglike(filters, mol, notes) -> list[MetricResult]:
 
 
 def property_utility(gen_fps, gen_qed, reference_fps, reference_smiles, test_fps, test_qed, notes: dict,
-                     n_max: int = 5000, random_state=0) -> list[MetricResult]:
+                     n_max: int = 5000, random_state=0, reference_qed=None) -> list[MetricResult]:
     """Train the same ridge model (Morgan bits -> QED) on generated and on real reference molecules,
     equal numbers drawn from `random_state`, and test both on real test molecules (R2, higher is
     better; the loss in percent, lower is better). No rows when there are too few molecules."""
@@ -240,7 +250,8 @@ def property_utility(gen_fps, gen_qed, reference_fps, reference_smiles, test_fps
         return []
     gi = rng.choice(len(gen_fps), n, replace=False)
     ri = rng.choice(len(reference_fps), n, replace=False)
-    y_ref = compute_properties([reference_smiles[i] for i in ri], ("qed",))["qed"].to_numpy()
+    y_ref = (reference_qed(ri) if reference_qed is not None else  # cached QED of the reference, when kept
+             compute_properties([reference_smiles[i] for i in ri], ("qed",))["qed"].to_numpy())
     r2 = {}
     with threadpool_limits(1):
         for name, X, y in (("generated", gen_fps[gi], np.asarray(gen_qed)[gi]), ("real", reference_fps[ri], y_ref)):
@@ -261,23 +272,65 @@ def property_utility(gen_fps, gen_qed, reference_fps, reference_smiles, test_fps
     return rows
 
 
+_GUACAMOL = {  # name -> (group, what)
+    "validity": ("validity", "GuacaMol validity: share of the first n SMILES RDKit parses"),
+    "uniqueness": ("fidelity", "GuacaMol uniqueness: distinct (no stereo) among the first n valid, over n"),
+    "novelty": ("privacy", "GuacaMol novelty: of the first n distinct molecules, share absent from the training "
+                           "set (no stereo), over n"),
+    "KL_score": ("fidelity", "GuacaMol KL score: mean exp(-KL) over 9 descriptors and internal similarity, vs a "
+                             "seed-42 training subset"),
+    "FCD_score": ("fidelity", "GuacaMol FCD score exp(-0.2 FCD) vs a seed-42 training subset (fcd_torch ChemNet; "
+                              "GuacaMol's own uses the Keras ChemNet)"),
+}
+
+
+def _guacamol(g, side, n_samples, activations, chemnet_factory, notes) -> list[MetricResult]:
+    """GuacaMol's distribution-learning scores (higher is better), informational beside MOSES's."""
+    n = min(n_samples, len(g["canonical"]))
+    ref, gref = side.reference, None
+    if ref is not None:
+        gref, _ = ref.guacamol_at(n, chemnet_factory)   # saved with the run's other additions, below
+    scores = guacamol_scores(g, ref.flat_set if ref is not None else None, gref, n, activations)
+    note = f"n = {n:,} (GuacaMol samples {n_samples:,}" + ("" if n == n_samples else "; the library is smaller") + ")"
+    if "_kl" in scores:
+        note += "; KL divergences: " + ", ".join(f"{k} {v:.3g}" for k, v in scores["_kl"].items())
+    if "_fcd" in scores:
+        note += f"; FCD vs the training subset {scores['_fcd']:.4g}"
+    notes["guacamol"] = note
+    return [_row(f"guacamol/{name}", group, scores[name], direction="higher", bounds=UNIT, what=what,
+                 note=scores.get("_kl_error", "") if name == "KL_score" else "")
+            for name, (group, what) in _GUACAMOL.items() if name in scores]
+
+
 # --- scoring --------------------------------------------------------------------------------
 
 @renamed_kwargs(scheduler="client")
 def score_library(generated, reference=None, test=None, test_scaffolds=None, *, filters=None, k=(1000, 10000),
-                  fcd: bool = True, intdiv: bool = True, utility: bool = True,
-                  near_copy_threshold: float = NEAR_COPY_TANIMOTO, client=None,
-                  test_statistics: SetStatistics | None = None, device="cpu", random_state=0) -> LibraryScore:
+                  fcd: bool = True, intdiv: bool = True, utility: bool = True, guacamol: bool = True,
+                  guacamol_samples: int = GUACAMOL_SAMPLES, near_copy_threshold: float = NEAR_COPY_TANIMOTO,
+                  client=None, test_statistics: SetStatistics | None = None, reference_stats=None, cache=True,
+                  expected: Mapping[str, float] | None = None, device="cpu", random_state=0) -> LibraryScore:
     """MOSES metrics of `generated` (list of SMILES, invalid ones included) against `reference`
     (training molecules: novelty, near copies), `test` (FCD/SNN/Frag/Scaf/property distances) and
     optionally `test_scaffolds` (the /TestSF variants). `filters` (e.g. DrugLikeFilter()) adds
-    its pass rate and per-molecule reasons. Featurisation fans out over a Dask `client` in chunks;
-    the similarity products and ChemNet run on `device`. `random_state` draws the molecules of the
-    utility model (the only metric that samples)."""
+    its pass rate and per-molecule reasons. `guacamol`: GuacaMol's distribution-learning scores
+    beside MOSES's (`guacamol/...`, see `guacamol_metrics`; its sample size `guacamol_samples`).
+    The reference side comes from `reference_stats` (a file from `write_reference_stats`) or from
+    the content-hash cache (`cache`: True = default folder, False = off, or a folder; see
+    `refstats`), so a second library against the same sets only featurises the library.
+    `expected`: figures the report compares with, e.g. {"FCD/Test": 0.9} from a prior's model card.
+    Featurisation fans out over a Dask `client` in chunks; the similarity products and ChemNet run
+    on `device`. `random_state` draws the molecules of the utility model (the only metric that samples)."""
     generated = ["" if s is None else str(s) for s in generated]
     if not generated:
         raise InvalidSmilesError("the generated library is empty.")
-    watch, notes = Stopwatch(), {}
+    watch, notes, nets = Stopwatch(), {}, []
+
+    def chemnet():
+        if not nets:
+            nets.append(ChemNet(device))
+        return nets[0]
+
     with watch("featurise generated"):
         g = featurise_all(generated, client=client, desc="featurising generated")
     valid = np.array([c is not None for c in g["canonical"]], bool)
@@ -287,21 +340,23 @@ def score_library(generated, reference=None, test=None, test_scaffolds=None, *, 
     rows = [_row("valid", "validity", float(valid.mean()), direction="higher", bounds=UNIT, scored=True,
                  what="share of generated SMILES that RDKit parses and sanitises")]
     rows += _uniqueness(gen.canonical, k, notes)
-    chemnet = None
-    if fcd and (test is not None or test_statistics is not None or test_scaffolds is not None):
+    with watch("reference statistics"):
+        side = resolve_reference_side(reference, test, test_scaffolds, reference_stats=reference_stats, cache=cache,
+                                      fcd=fcd, client=client, chemnet_factory=chemnet)
+    notes["reference_statistics"] = side.note()
+    stats = test_statistics or side.test
+    activations = None
+    if fcd and (stats is not None or side.test_scaffolds is not None or (guacamol and side.reference is not None)):
         with watch("FCD generated"):
-            chemnet = ChemNet(device)
-            gen.fcd = chemnet.statistics(gen.canonical)
-    stats = None
-    if test is not None or test_statistics is not None:
-        with watch("test statistics"):
-            stats = test_statistics or set_statistics(test, client=client, fcd=fcd, chemnet=chemnet)
+            activations = chemnet().activations(gen.canonical).astype(np.float64)
+            if len(activations) >= 2:
+                gen.fcd = {"mu": activations.mean(0), "sigma": np.cov(activations.T)}
+    if stats is not None:
         rows += _against(gen, stats, "Test", fcd, device, watch)
         rows += _property_distances(gen, stats)
-    if test_scaffolds is not None:
-        with watch("scaffold-test statistics + metrics"):
-            sf = set_statistics(test_scaffolds, client=client, fcd=fcd, chemnet=chemnet, role="scaffold test set")
-            rows += _against(gen, sf, "TestSF", fcd, device, watch)
+    if side.test_scaffolds is not None:
+        with watch("scaffold-test metrics"):
+            rows += _against(gen, side.test_scaffolds, "TestSF", fcd, device, watch)
     if intdiv:
         with watch("IntDiv"):
             rows += _internal_diversity(gen.fps, device)
@@ -309,22 +364,26 @@ def score_library(generated, reference=None, test=None, test_scaffolds=None, *, 
                      scored=True,
                      what="share of valid molecules passing MOSES's MCF + PAINS + atom/charge/ring filters"))
     mol = _molecule_table(g, valid, gen.canonical)
-    if reference is not None:
+    ref = side.reference
+    if ref is not None:
         with watch("reference: novelty + nearest"):
-            ref = featurise_all(list(reference), client=client, with_filters=False, light=True,
-                                desc="featurising reference")
-            ref_fps = ref["fps"][np.array([c is not None for c in ref["canonical"]], bool)]
-            ref_canon = [c for c in ref["canonical"] if c is not None]
+            ref_fps, ref_canon = ref.fps, ref.valid_canonical
             rows += _novelty_and_near_copies(mol, gen.fps, ref_fps, ref_canon, near_copy_threshold, notes, device)
+    if guacamol:
+        with watch("GuacaMol"):
+            rows += _guacamol(g, side, guacamol_samples, activations, chemnet if fcd else None, notes)
     if filters is not None:
         with watch("filters"):
             rows += _druglike(filters, mol, notes)
     invalid = [(i, generated[i], g["reason"][i]) for i in np.flatnonzero(~valid)]
     notes["invalid_examples"] = "; ".join(f"#{i} {s!r}: {r}" for i, s, r in invalid[:5])
-    if utility and reference is not None and stats is not None:
+    if utility and ref is not None and stats is not None:
         with watch("utility"):
             rows += property_utility(gen.fps, mol["qed"].to_numpy(), ref_fps, ref_canon, stats.fps,
-                                     stats.props[:, PROPERTY_NAMES.index("qed")], notes, random_state=random_state)
+                                     stats.props[:, PROPERTY_NAMES.index("qed")], notes, random_state=random_state,
+                                     reference_qed=ref.qed_for)
+    if ref is not None and ref.dirty and side.store is not None and side.sources.get("reference") != "stats file":
+        side.store.save_reference(ref)   # what this run added (GuacaMol's side at a new n, QED values)
     test_props = None if stats is None else pd.DataFrame(stats.props, columns=list(PROPERTY_NAMES))
     return LibraryScore(rows=rows, molecules=mol, notes=notes, seconds=watch.seconds, n_generated=len(generated),
-                        reference_props=test_props)
+                        reference_props=test_props, expected=dict(expected or {}))

@@ -33,6 +33,24 @@ class SmilesTokenizer:
 
     # the special tokens' ids: their places in SPECIALS, with which every vocabulary starts
     pad_id, bos_id, eos_id, unk_id = range(len(SPECIALS))
+    representation = "smiles"
+
+    @staticmethod
+    def tokens_of(smiles: str) -> list[str]:
+        """The tokens of one SMILES in this tokenizer's representation."""
+        return tokenize(smiles)
+
+    def join(self, tokens: list[str]) -> str:
+        """Tokens (specials removed) -> the SMILES string they spell."""
+        return "".join(tokens)
+
+    def can_encode(self, smiles: str) -> bool:
+        """True when `smiles` tokenises within max_length with no token outside the vocabulary."""
+        try:
+            toks = self.tokens_of(smiles)
+        except Exception:  # InvalidSmilesError, or the SELFIES encoder's own errors
+            return False
+        return len(toks) + 2 <= self.max_length and all(t in self.index_ for t in toks)
 
     def __init__(self, max_length: int = 100, on_unknown: str = "error"):
         self.max_length = int(max_length)
@@ -42,7 +60,7 @@ class SmilesTokenizer:
         vocab = set()
         for i, s in enumerate(smiles):
             try:
-                vocab.update(tokenize(s))
+                vocab.update(self.tokens_of(s))
             except InvalidSmilesError as exc:
                 raise InvalidSmilesError(f"SMILES #{i}: {exc}") from exc
         if not vocab:
@@ -66,12 +84,15 @@ class SmilesTokenizer:
     def fits(self, smiles: str) -> bool:
         """True when `smiles` tokenises within max_length (with <bos>/<eos>)."""
         try:
-            return len(tokenize(smiles)) + 2 <= self.max_length
+            return len(self.tokens_of(smiles)) + 2 <= self.max_length
         except InvalidSmilesError:
             return False
 
     def encode_one(self, smiles: str, index: int = 0) -> list[int]:
-        toks = tokenize(smiles)
+        return self.ids_of_tokens(self.tokens_of(smiles), smiles, index)
+
+    def ids_of_tokens(self, toks: list[str], smiles: str = "", index: int = 0) -> list[int]:
+        """<bos> + token ids + <eos>; clear errors for a too long sequence or an unknown token."""
         if len(toks) + 2 > self.max_length:
             raise InvalidSmilesError(
                 f"SMILES #{index} {smiles!r} has {len(toks)} tokens; the model's limit is "
@@ -84,7 +105,8 @@ class SmilesTokenizer:
                 if self.on_unknown == "error":
                     raise InvalidSmilesError(
                         f"SMILES #{index} {smiles!r}: token {t!r} is not in the vocabulary the model was "
-                        "trained on. Remove such molecules, or pass on_unknown='unk'.")
+                        f"trained on ({self.representation} vocabulary of {len(self.vocab_)} tokens). Remove "
+                        "such molecules, or pass on_unknown='unk'.")
                 warnings.warn(f"SMILES #{index} {smiles!r}: unknown token {t!r} mapped to <unk>.",
                               DataWarning, stacklevel=3)
                 j = self.unk_id
@@ -113,7 +135,7 @@ class SmilesTokenizer:
             if j in (self.eos_id, self.pad_id):
                 break
             out.append(self.vocab_[j] if j != self.unk_id else "")
-        return "".join(out)
+        return self.join(out)
 
     def decode(self, ids) -> list[str]:
         return [self.decode_one(row) for row in ids]

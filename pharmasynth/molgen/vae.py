@@ -1,9 +1,10 @@
-"""SmilesVAE: a GRU encoder-decoder over SMILES tokens (MOSES-VAE-like), with KL annealing.
+"""SmilesVAE: a GRU encoder-decoder over SMILES (or SELFIES) tokens (MOSES-VAE-like), with KL annealing.
 
-Encoder: embedding -> bidirectional GRU -> (mu, logvar) of q(z|x).
-Decoder: z -> initial hidden state; at each step the input is [token embedding, z] (teacher
-forcing in training). KL annealing is *linear*: weight = kl_weight_max * min(1, step / kl_anneal_steps).
-No dropout, so that every random draw comes from the model's own torch.Generator.
+The network is in `vae_net.py`: a bidirectional GRU encoder -> (mu, logvar) of q(z|x), and an
+autoregressive GRU decoder that starts from z and sees z at every step (teacher forcing in
+training). The KL weight is annealed (linear, or cyclical) to kl_weight_max, optionally with free
+bits. No dropout, so that every random draw comes from the model's own torch.Generator.
+`representation="selfies"` trains over SELFIES tokens; SMILES go in and come out either way.
 """
 
 from __future__ import annotations
@@ -20,43 +21,13 @@ from .._util.serialization import SavableMixin, load_checkpoint
 from .._util.torchtools import isolated_init
 from .._util.training import TrainingLoop
 from ..errors import CheckpointError, DataError, NotFittedError, SkippedRecordsWarning
-from .tokenizer import SmilesTokenizer, tokenize
+from .selfies_tokenizer import tokenizer_class
+from .vae_net import build_net, kl_weight, vae_loss
 
 
-def _build_net(vocab_size, embed_dim, hidden_dim, num_layers, latent_dim):
-    import torch
-    from torch import nn
-
-    class VAENet(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.embed = nn.Embedding(vocab_size, embed_dim, padding_idx=0)
-            self.encoder = nn.GRU(embed_dim, hidden_dim, num_layers=num_layers, batch_first=True,
-                                  bidirectional=True)
-            self.q_mu = nn.Linear(2 * hidden_dim, latent_dim)
-            self.q_logvar = nn.Linear(2 * hidden_dim, latent_dim)
-            self.z_to_h = nn.Linear(latent_dim, hidden_dim * num_layers)
-            self.decoder = nn.GRU(embed_dim + latent_dim, hidden_dim, num_layers=num_layers, batch_first=True)
-            self.out = nn.Linear(hidden_dim, vocab_size)
-            self.num_layers, self.hidden_dim = num_layers, hidden_dim
-
-        def encode(self, x, lengths):
-            emb = self.embed(x)
-            packed = nn.utils.rnn.pack_padded_sequence(emb, lengths.cpu(), batch_first=True, enforce_sorted=False)
-            _, h = self.encoder(packed)  # (num_layers*2, B, H)
-            h = torch.cat([h[-2], h[-1]], dim=-1)
-            return self.q_mu(h), self.q_logvar(h)
-
-        def init_hidden(self, z):
-            h = self.z_to_h(z).view(z.shape[0], self.num_layers, self.hidden_dim)
-            return h.transpose(0, 1).contiguous()
-
-        def decode_step(self, tokens, z, h):
-            inp = torch.cat([self.embed(tokens), z.unsqueeze(1).expand(-1, tokens.shape[1], -1)], dim=-1)
-            out, h = self.decoder(inp, h)
-            return self.out(out), h
-
-    return VAENet()
+def _build_net(vocab_size, embed_dim, hidden_dim, num_layers, latent_dim, encoder_hidden_dim=None,
+               encoder_layers=None):
+    return build_net(vocab_size, embed_dim, hidden_dim, num_layers, latent_dim, encoder_hidden_dim, encoder_layers)
 
 
 class SmilesVAE(RandomStateMixin, SavableMixin):
@@ -69,7 +40,10 @@ class SmilesVAE(RandomStateMixin, SavableMixin):
     def __init__(self, latent_dim: int = 64, embed_dim: int = 64, hidden_dim: int = 256, num_layers: int = 1,
                  max_length: int = 100, kl_weight_max: float = 0.05, kl_anneal_steps: int = 2000,
                  lr: float = 1e-3, batch_size: int = 128, epochs: int = 10, grad_clip: float = 50.0,
-                 sample_prior: str = "aggregate", device: str = "cpu", random_state: int | None = 0):
+                 sample_prior: str = "aggregate", device: str = "cpu", random_state: int | None = 0, *,
+                 representation: str = "smiles", encoder_hidden_dim: int | None = None,
+                 encoder_layers: int | None = None, kl_free_bits: float = 0.0, kl_schedule: str = "linear",
+                 kl_cycle_steps: int = 0):
         self.latent_dim = latent_dim
         self.embed_dim = embed_dim
         self.hidden_dim = hidden_dim
@@ -84,8 +58,29 @@ class SmilesVAE(RandomStateMixin, SavableMixin):
         self.sample_prior = sample_prior
         self.device = device
         self.random_state = random_state
+        self.representation = representation
+        self.encoder_hidden_dim = encoder_hidden_dim
+        self.encoder_layers = encoder_layers
+        self.kl_free_bits = kl_free_bits
+        self.kl_schedule = kl_schedule
+        self.kl_cycle_steps = kl_cycle_steps
 
     # ---- training ---------------------------------------------------------------------------
+    def _tokenizer_class(self):
+        return tokenizer_class(self.representation)
+
+    def _new_net(self, vocab_size: int):
+        return _build_net(vocab_size, self.embed_dim, self.hidden_dim, self.num_layers, self.latent_dim,
+                          self.encoder_hidden_dim, self.encoder_layers)
+
+    def _attach(self, net, vocab, device=None) -> "SmilesVAE":
+        """Make this VAE use a trained `net` with its `vocab` (the MOSES training script's export)."""
+        self.tokenizer_ = self._tokenizer_class().from_vocab(list(vocab), self.max_length)
+        self.device_ = resolve_device(device or self.device)
+        self.net_ = net.to(self.device_).eval()
+        self._start_sampling()
+        return self
+
     def _check_fitted(self):
         if not hasattr(self, "net_"):
             raise NotFittedError("this SmilesVAE is not fitted; call fit(smiles) or SmilesVAE.load(path).")
@@ -95,7 +90,7 @@ class SmilesVAE(RandomStateMixin, SavableMixin):
         keep, skipped = [], []
         for i, s in enumerate(smiles):
             try:
-                ok = len(tokenize(s)) + 2 <= self.max_length
+                ok = len(self._tokenizer_class().tokens_of(s)) + 2 <= self.max_length
                 reason = f"longer than max_length={self.max_length} tokens"
             except Exception as exc:  # grammar error: report, do not stop training
                 ok, reason = False, str(exc)
@@ -110,11 +105,22 @@ class SmilesVAE(RandomStateMixin, SavableMixin):
         return keep
 
     def fit(self, smiles, checkpoint_dir=None, resume: bool = True, progress: bool | None = None, *,
-            epochs: int | None = None) -> "SmilesVAE":
+            epochs: int | None = None, warm_start: bool = False) -> "SmilesVAE":
         """Train on a list of SMILES for the constructor's `epochs` epochs. With `checkpoint_dir`, a
         checkpoint is written after each epoch and (resume=True) training continues exactly from the
-        last one. `epochs=` here is deprecated: it sets the length of this fit only."""
+        last one. `epochs=` here is deprecated: it sets the length of this fit only.
+
+        warm_start=True (fine-tuning, e.g. of `SmilesVAE.pretrained("moses-smiles")` on a chemical
+        series): start from this model's weights and vocabulary instead of new ones; the KL weight
+        is at its full value from the first step. A SMILES with a token the vocabulary lacks raises
+        an InvalidSmilesError naming the first such SMILES and token."""
         import torch
+
+        prior = None
+        if warm_start:
+            self._check_fitted()
+            prior = self
+            self._check_vocabulary(smiles)
 
         if epochs is not None:
             warn_deprecated("SmilesVAE.fit(epochs=...)", "SmilesVAE(epochs=...)")
@@ -123,32 +129,31 @@ class SmilesVAE(RandomStateMixin, SavableMixin):
         dev = resolve_device(self.device)
         ckpt_path = Path(checkpoint_dir) / "vae_checkpoint.pt" if checkpoint_dir else None
         state = load_checkpoint(ckpt_path) if ckpt_path is not None and resume and ckpt_path.is_file() else None
-        if state is not None:  # the vocabulary the checkpoint was trained with; new tokens become <unk>
-            self.tokenizer_ = SmilesTokenizer.from_vocab(state["vocab"], self.max_length, on_unknown="unk")
+        if prior is not None:
+            self.tokenizer_ = self._tokenizer_class().from_vocab(prior.tokenizer_.vocab_, self.max_length)
+        elif state is not None:  # the vocabulary the checkpoint was trained with; new tokens become <unk>
+            self.tokenizer_ = self._tokenizer_class().from_vocab(state["vocab"], self.max_length, on_unknown="unk")
         else:
-            self.tokenizer_ = SmilesTokenizer(self.max_length).fit(smiles)
+            self.tokenizer_ = self._tokenizer_class()(self.max_length).fit(smiles)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # unknown tokens after resume on new data become <unk>
             data = torch.as_tensor(self.tokenizer_.encode(smiles))
         lengths = (data != 0).sum(1)
         gen = torch_generator(self.random_state)  # one CPU generator: init, shuffling, reparam noise
         with isolated_init(int(torch.randint(0, 2**62, (1,), generator=gen))):
-            net = _build_net(len(self.tokenizer_), self.embed_dim, self.hidden_dim, self.num_layers,
-                             self.latent_dim)
+            net = self._new_net(len(self.tokenizer_))
+        if prior is not None:
+            net.load_state_dict({k: v.detach().clone() for k, v in prior.net_.state_dict().items()})
         net.to(dev)
+        step0 = int(getattr(self, "n_steps_", 0)) + self.kl_anneal_steps if prior is not None else 0
 
         def step(model, idx, step_no):
             x, ln = data[idx].to(dev), lengths[idx]
             x = x[:, :int(ln.max())]
-            mu, logvar = model.encode(x, ln)
-            eps = torch.randn(mu.shape, generator=gen).to(dev)
-            z = mu + eps * torch.exp(0.5 * logvar)
-            logits, _ = model.decode_step(x[:, :-1], z, model.init_hidden(z))
-            rec = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), x[:, 1:].reshape(-1),
-                                                    ignore_index=0)
-            kl = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1).mean()
-            beta = self.kl_weight_max * min(1.0, step_no / max(1, self.kl_anneal_steps))  # linear KL annealing
-            return rec + beta * kl, {"reconstruction": rec, "kl": kl}
+            eps = torch.randn((len(idx), self.latent_dim), generator=gen).to(dev)
+            beta = kl_weight(step0 + step_no, self.kl_weight_max, self.kl_anneal_steps, self.kl_schedule, self.kl_cycle_steps)
+            loss, rec, kl = vae_loss(model, x, ln, eps, beta, self.kl_free_bits)
+            return loss, {"reconstruction": rec, "kl": kl}
 
         loop = TrainingLoop(net, torch.optim.Adam(net.parameters(), lr=self.lr), n=len(data),
                             batch_size=self.batch_size, generator=gen,
@@ -163,10 +168,31 @@ class SmilesVAE(RandomStateMixin, SavableMixin):
             raise CheckpointError(f"{ckpt_path}: does not match this configuration ({exc}).") from exc
         self.net_, self.device_ = net, dev
         self.history_ = [{k: row[k] for k in ("epoch", "step", "reconstruction", "kl")} for row in result.history]
-        self.n_steps_ = result.step
+        self.n_steps_ = result.step + (int(getattr(self, "n_steps_", 0)) if prior is not None else 0)
         self._fit_aggregate_posterior(smiles, gen)
         self._start_sampling()
         return self
+
+    def _check_vocabulary(self, smiles):
+        """Fine-tuning keeps the prior's vocabulary: name the first SMILES with a token it lacks."""
+        tok, bad = self.tokenizer_, []
+        for i, s in enumerate(smiles):
+            try:
+                toks = tok.tokens_of(str(s))
+            except Exception:
+                continue  # grammar errors are reported (skipped) by _prepare
+            missing = [t for t in toks if t not in tok.index_]
+            if missing:
+                bad.append((i, str(s), missing[0]))
+        if bad:
+            from ..errors import InvalidSmilesError
+
+            i, s, t = bad[0]
+            raise InvalidSmilesError(
+                f"{len(bad)} of {len(smiles)} SMILES have tokens the pretrained vocabulary "
+                f"({tok.representation}, {len(tok)} tokens) lacks; the first is SMILES #{i} {s[:80]!r} with token "
+                f"{t!r}. Remove these molecules (e.g. charged or isotope atoms the prior never saw) or train "
+                "a new model without --init.")
 
     def _fit_aggregate_posterior(self, smiles, gen, n_max: int = 5000):
         """Mean and covariance of the encoder means over (a sample of) the training molecules.
@@ -267,21 +293,44 @@ class SmilesVAE(RandomStateMixin, SavableMixin):
         w = np.linspace(0, 1, steps)[:, None]
         return self.decode((1 - w) * za + w * zb, temperature=temperature, random_state=random_state)
 
+    # ---- the decoder as a policy (RL, latent optimisation): see vae_policy.py -----------------
+    def token_log_probs(self, smiles, z):
+        """Per-token log p(x_t | x_<t, z) of SMILES given latents z (n, latent_dim), with gradients:
+        (log_probs (n, T), mask (n, T)); `.sum(1)` of log_probs is each sequence's log-likelihood."""
+        from .vae_policy import token_ids, token_log_probs
+
+        return token_log_probs(self, token_ids(self, smiles), z)
+
+    def sample_with_log_probs(self, n: int, z=None, temperature: float = 1.0, random_state=None) -> dict:
+        """n samples with the graph of their per-token log-probabilities (see vae_policy)."""
+        from .vae_policy import sample_with_log_probs
+
+        return sample_with_log_probs(self, n, z, temperature, random_state)
+
+    @classmethod
+    def pretrained(cls, name: str = "moses-smiles", device: str | None = None, random_state=None) -> "SmilesVAE":
+        """A prior shipped with pharmasynth: "moses-smiles" or "moses-selfies" (see pretrained.py)."""
+        from .pretrained import load_pretrained
+
+        return load_pretrained(name, device=device, random_state=random_state)
+
     # ---- files (SavableMixin's save/load) ----------------------------------------------------
     def _state(self):
         extras = {"vocab": self.tokenizer_.vocab_, "history": getattr(self, "history_", []),
                   "n_steps": getattr(self, "n_steps_", 0), "latent_mean": getattr(self, "latent_mean_", None),
-                  "latent_cov": getattr(self, "latent_cov_", None)}
+                  "latent_cov": getattr(self, "latent_cov_", None), "training": getattr(self, "training_", None)}
         return extras, self.net_.state_dict()
 
     def _restore(self, config, tensors):
-        self.tokenizer_ = SmilesTokenizer.from_vocab(config["vocab"], self.max_length)
-        net = _build_net(len(self.tokenizer_), self.embed_dim, self.hidden_dim, self.num_layers, self.latent_dim)
+        self.tokenizer_ = self._tokenizer_class().from_vocab(config["vocab"], self.max_length)
+        net = self._new_net(len(self.tokenizer_))
         net.load_state_dict(tensors)
         self.device_ = resolve_device(self.device)
         self.net_ = net.to(self.device_).eval()
         self.history_ = config.get("history", [])
         self.n_steps_ = config.get("n_steps", 0)
+        if config.get("training"):
+            self.training_ = config["training"]
         if config.get("latent_cov") is not None:
             self.latent_mean_ = np.asarray(config["latent_mean"], float)
             self.latent_cov_ = np.asarray(config["latent_cov"], float)

@@ -34,3 +34,31 @@ def test_train_sample_round_trip(tmp_path, capsys):
     assert main(["molgen", "sample", str(vae), "--n", "3", "--condition", "qed=0.7", "--out", str(csv)]) == 1
     assert main(["molgen", "sample", str(tmp_path), "--n", "3", "--out", str(csv)]) == 1
     assert "needs a LatentDiffusion" in capsys.readouterr().err
+
+
+def test_sample_from_the_shipped_priors(tmp_path, capsys):
+    out = tmp_path / "gen.smi"
+    assert main(["molgen", "sample", "--pretrained", "moses-smiles", "--n", "12", "--seed", "0", "--out", str(out)]) == 0
+    first = out.read_text()
+    assert len(first.splitlines()) == 12
+    assert main(["molgen", "sample", "--pretrained", "moses-smiles", "--n", "12", "--seed", "0", "--out", str(out)]) == 0
+    assert out.read_text() == first
+    hits = tmp_path / "hits.csv"
+    assert main(["molgen", "sample", "--pretrained", "moses-smiles", "--n", "6", "--condition", "qed=0.8",
+                 "logp=2.5", "--steps", "5", "--out", str(hits)]) == 0
+    assert len(hits.read_text().splitlines()) == 7
+    assert main(["molgen", "sample", "--pretrained", "moses-smile", "--n", "2", "--out", str(out)]) == 1
+    assert "shipped: moses-selfies, moses-smiles" in capsys.readouterr().err
+    assert main(["molgen", "sample", "--n", "2", "--out", str(out)]) == 1  # neither a folder nor --pretrained
+
+
+def test_fine_tune_from_a_prior(tmp_path, capsys):
+    f = tmp_path / "series.smi"
+    f.write_text("\n".join(SMI[:8]) + "\n")
+    out = tmp_path / "tuned"
+    assert main(["molgen", "train", "--init", "moses-smiles", str(f), "--epochs", "1", "--out", str(out)]) == 0
+    assert "fine-tuned from moses-smiles" in capsys.readouterr().out
+    assert main(["molgen", "sample", str(out), "--n", "4", "--out", str(tmp_path / "g.smi")]) == 0
+    f.write_text("CC[Se]C\nCCO\n")
+    assert main(["molgen", "train", "--init", "moses-smiles", str(f), "--epochs", "1", "--out", str(out)]) == 1
+    assert "'CC[Se]C' with token '[Se]'" in capsys.readouterr().err

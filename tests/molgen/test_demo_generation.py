@@ -21,4 +21,15 @@ def test_quick_demo_writes_everything(tmp_path):
     # the rejection-sampling baseline is a comparator: shown, never averaged into utility
     assert "conditional_success_rejection_sampling" in {m["name"] for m in data["comparators"]}
     assert "conditional_success_rejection_sampling" not in {m["name"] for m in data["metrics"]}
+    assert len((tmp_path / "generated.smi").read_text().splitlines()) == 300  # from the shipped prior
+    assert out["valid_selfies"] >= 0.97  # the SELFIES prior is valid by construction
+    lead = data["lead"]
+    assert "moses-smiles" in lead["sentence"] and lead["numbers"][0]["label"] == "valid (moses-smiles)"
+    assert lead["numbers"][0]["value"] == pytest.approx(out["valid"])
+
+
+@pytest.mark.slow
+def test_quick_demo_can_still_train_on_the_subset(tmp_path):
+    out = run_demo(tmp_path, random_state=0, quick=True, train=True)
+    assert 0.0 <= out["valid"] <= 1.0 and "vae_train_s" in out
     assert len((tmp_path / "generated.smi").read_text().splitlines()) == 200

@@ -4,6 +4,7 @@
 import gzip
 import json
 import math
+import os
 import warnings
 from pathlib import Path
 
@@ -18,6 +19,18 @@ ROOT = Path(__file__).resolve().parents[2]
 REF = json.loads((ROOT / "tests" / "molgen" / "data" / "moses_reference.json").read_text())
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _private_refstats_cache(tmp_path_factory):
+    """Reference statistics are cached in a folder of this test module's own, not in ~/.cache."""
+    old = os.environ.get("PHARMASYNTH_REFSTATS_DIR")
+    os.environ["PHARMASYNTH_REFSTATS_DIR"] = str(tmp_path_factory.mktemp("refstats"))
+    yield
+    if old is None:
+        os.environ.pop("PHARMASYNTH_REFSTATS_DIR")
+    else:
+        os.environ["PHARMASYNTH_REFSTATS_DIR"] = old
+
+
 def _read(name):
     with gzip.open(ROOT / "data" / "moses" / name, "rt") as fh:
         return [ln.split()[0] for ln in fh if ln.strip()]
@@ -29,7 +42,8 @@ def scored():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         res = score_library(REF["inputs"]["generated"], reference=train[:5000], test=test[3000:4000],
-                            test_scaffolds=test_sf[:1000], filters=DrugLikeFilter())
+                            test_scaffolds=test_sf[:1000], filters=DrugLikeFilter(),
+                            guacamol=False)  # GuacaMol's scores: tests/molgen/test_guacamol_metrics.py
     return res, [str(w.message) for w in caught]
 
 
@@ -166,7 +180,7 @@ def test_scheduler_keyword_is_deprecated_and_device_is_explicit():
 
 def test_utility_draws_from_random_state():
     gen, ref, test = REF["inputs"]["generated"][:200], _read("train.smi.gz")[:200], _read("test.smi.gz")[3000:3040]
-    kw = dict(reference=ref, test=test, fcd=False, intdiv=False, k=(10,))
+    kw = dict(reference=ref, test=test, fcd=False, intdiv=False, k=(10,), guacamol=False)
     r2 = [score_library(gen, random_state=seed, **kw).metrics["utility_r2_generated"] for seed in (0, 0, 1)]
     assert r2[0] == r2[1] != r2[2]
 
@@ -181,3 +195,32 @@ def test_chemnet_is_passed_down_not_cached():
     np.testing.assert_array_equal(a["sigma"], b["sigma"])
     assert fcd.fcd_statistics(smiles[:1], net) is None and math.isnan(fcd.frechet_distance(a, None))
     assert not [k for k, v in vars(fcd).items() if isinstance(v, fcd.ChemNet)]   # no module-level model
+
+
+def test_report_leads_with_graded_numbers_and_flags(scored, tmp_path):
+    """The lead: valid, unique, novelty, FCD/Test, near copies graded; validity under 0.9, an FCD far
+    from the prior's expected one and many near copies named first."""
+    import dataclasses
+
+    res, _ = scored
+    lead = res.to_report().answer()
+    labels = [n.label for n in lead.numbers]
+    assert labels == ["valid", "unique@1000", "novelty", "FCD/Test", "near copies"]
+    assert {n.label: n.status for n in lead.numbers}["valid"] == "good"        # 0.96 >= 0.95
+    assert "Look first" not in lead.sentence and "SMILES are valid" in lead.sentence
+    fcd = res.metrics["FCD/Test"]
+    far = dataclasses.replace(res, expected={"FCD/Test": fcd / 4}).to_report().answer()
+    assert far.sentence.startswith("Look first: FCD/Test") and "far from the expected" in far.sentence
+    assert {n.label: n.status for n in far.numbers}["FCD/Test"] == "bad"
+    near = dataclasses.replace(res, expected={"FCD/Test": fcd * 0.95}).to_report().answer()
+    assert {n.label: n.status for n in near.numbers}["FCD/Test"] == "good"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        bad = score_library(["CCO", "c1ccccc1O", "C1CC", "XX", "CCN"] * 4, reference=["CCO", "CCN"], fcd=False,
+                            k=(5,), cache=False, guacamol=False)
+    lead = bad.to_report().answer()
+    assert lead.sentence.startswith("Look first: only 60 % of the SMILES are valid")
+    assert "near copies of training compounds" in lead.sentence and lead.status == "bad"
+    bad.write(tmp_path)
+    data = json.loads((tmp_path / "report.json").read_text())
+    assert data["lead"]["status"] == "bad" and data["lead"]["numbers"][0]["label"] == "valid"
