@@ -1,104 +1,158 @@
-"""`pharmasynth imaging train | sample | augment | evaluate`."""
+"""`pharmasynth imaging shipped | train | sample | evaluate | augment`: the command group and what its verbs share.
+
+Nothing heavy is imported here (torch, MONAI, nibabel load only when a verb runs), so `--help` is fast;
+the sampler defaults are copied from `pharmasynth.imaging.samplers` (a test checks they agree).
+"""
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+import warnings
 
-from ._common import verb_group
+from ._common import FORMAT, verb_group
 
 DEVICES = ("cpu", "cuda", "auto")
+SAMPLERS = ("ddpm", "ddim")             # = pharmasynth.imaging.samplers.SAMPLERS
+DEFAULT_SAMPLER = "ddim"                # = samplers.DEFAULT_SAMPLER
+DEFAULT_ETA = 1.0                       # = samplers.DEFAULT_ETA
+DEFAULT_SAMPLE_STEPS = 50               # = samplers.DEFAULT_SAMPLE_STEPS
+READ_MODALITIES = ("auto", "CT", "MR", "other")
+CT_WINDOWS = ("soft_tissue", "lung", "bone", "brain")
+WRITE_FORMATS = ("png", "nifti", "dicom", "all")
+
+LAYOUT = """input folders: one sub-folder per class; the class is the sub-folder's name.
+  DIR/
+    brain_t1/  a.nii.gz b.nii.gz ...        NIfTI volumes: every axial slice is one image
+    lesion/    series1/IM0001 IM0002 ...     DICOM files or series (any depth, suffix or not)
+    normal/    x.png y.png ...              PNG (8- or 16-bit, grey or colour) or NPY arrays
+  JSON sidecars are ignored; an image written in several formats (x.png + x.nii.gz) is read once;
+  non-square slices are padded to a square (--non-square error refuses them); unreadable files are
+  skipped and listed (--on-error fail stops instead). CT is windowed in Hounsfield units, MR scaled
+  by its 1-99 % percentiles, files written by pharmasynth read back as they were written."""
+
+DESCRIPTION = f"""Class-conditional image diffusion (MONAI) for MR/CT slices and the rare-class augmentation
+workflow: train a generator, sample synthetic images of a class (written as PNG, NIfTI or DICOM, each
+marked synthetic with its provenance), score them against real images, and measure whether they help
+a classifier of the rare class on held-out real images.
+
+  shipped   write the shipped real-scan set (built from MR volumes inside installed packages)
+  train     class folders -> a trained generator folder (resumes from its checkpoint when rerun)
+  sample    generator folder -> synthetic images of chosen classes, with provenance
+  evaluate  real vs synthetic class folders -> report (FID, judge placement, diversity, near-copies)
+  augment   real-only vs real+synthetic classifier on held-out images, with CIs
+
+{LAYOUT}
+
+Old option spellings (--steps, -n, --guidance, --resume) still work for one release, with a FutureWarning."""
+
+EPILOG = """examples (run in order; the first writes the shipped set to ./shipped):
+  pharmasynth imaging shipped --out shipped
+  pharmasynth imaging train shipped/train --out model --train-steps 300
+  pharmasynth imaging sample model --label lesion --n 16 --out samples
+  pharmasynth imaging evaluate shipped/train samples --out eval"""
 
 
-def _train(args):
-    from ..imaging import ConditionalDiffusion, ImageFolder
+class RenamedOption(argparse.Action):
+    """An old spelling kept for one release: stores into the new option's dest with a FutureWarning."""
 
-    data = ImageFolder(args.data, size=args.size)
-    model = ConditionalDiffusion(image_size=args.size, num_classes=data.num_classes, class_names=data.class_names,
-                                 train_steps=args.steps, device=args.device, random_state=args.seed)
-    model.fit(data, checkpoint_dir=Path(args.out) / "checkpoints" if args.resume else None)
-    model.save(args.out)
-    print(f"model saved to {args.out} ({len(data)} images, classes {data.class_names}; {len(data.skipped)} skipped)")
-    return 0
+    def __init__(self, option_strings, dest, new: str, **kwargs):
+        self.new = new
+        super().__init__(option_strings, dest, help=argparse.SUPPRESS, **kwargs)
 
-
-def _sample(args):
-    from ..imaging import ConditionalDiffusion, write_samples
-
-    model = ConditionalDiffusion.load(args.model, device=args.device)
-    images, labels = model.sample_per_class({args.label: args.n}, guidance_scale=args.guidance,
-                                            num_inference_steps=args.steps, random_state=args.seed)
-    paths = write_samples(args.out, images, labels, class_names=model.class_names, seed=model.last_sample_seed_,
-                          model_hash=model.model_hash_, guidance=args.guidance, steps=args.steps,
-                          format=args.format)
-    print(f"{len(images)} images of {args.label!r} written to {args.out} ({len(paths)} files, {args.format})")
-    return 0
+    def __call__(self, parser, namespace, values, option_string=None):
+        warnings.warn(f"{option_string} is deprecated and will be removed in the next release; use {self.new} "
+                      "instead.", FutureWarning, stacklevel=2)
+        setattr(namespace, self.dest, values)
 
 
-def _augment(args):
-    from ..imaging import ImageFolder, augment_rare_class, augmentation_report
+class DeprecatedFlag(argparse.Action):
+    """An old flag that no longer does anything (its behaviour is now the default)."""
 
-    train, test = ImageFolder(args.train, size=args.size), ImageFolder(args.test, size=args.size)
-    res = augment_rare_class(train, test, rare=args.rare, k=args.k, model_train_steps=args.steps,
-                             device=args.device, random_state=args.seed)
-    res.write(args.out)
-    augmentation_report(res, train.images, train.labels).write(args.out, "report")
-    r0, r1 = (res.real_only["per_class_recall"][args.rare], res.real_plus_synthetic["per_class_recall"][args.rare])
-    print(f"{args.rare} recall: real-only {r0['value']:.3f} [{r0['ci_low']:.3f}, {r0['ci_high']:.3f}]; "
-          f"real+synthetic {r1['value']:.3f} [{r1['ci_low']:.3f}, {r1['ci_high']:.3f}]")
-    return 0
+    def __init__(self, option_strings, dest, note: str, **kwargs):
+        self.note = note
+        super().__init__(option_strings, dest, nargs=0, help=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        warnings.warn(f"{option_string} is deprecated and will be removed in the next release: {self.note}",
+                      FutureWarning, stacklevel=2)
 
 
-def _evaluate(args):
-    from ..imaging import ImageFolder, image_report
+def add_verb(verbs, name, func, help, description, epilog):
+    p = verbs.add_parser(name, help=help, description=description, epilog=epilog, formatter_class=FORMAT)
+    p.set_defaults(func=func)
+    return p
 
-    real, synthetic = ImageFolder(args.real, size=args.size), ImageFolder(args.synthetic, size=args.size)
-    image_report(real, synthetic, real_name=args.real, random_state=args.seed).write(args.out, "report")
-    print(f"report written to {args.out}")
-    return 0
+
+def add_reading(p, size_help="image side in pixels: every slice is padded to a square and resized to it"):
+    """The options of every verb that reads class folders."""
+    p.add_argument("--size", type=int, default=32, metavar="N", help=size_help)
+    p.add_argument("--modality", choices=READ_MODALITIES, default="auto",
+                   help="intensity scaling: auto (DICOM's Modality tag; NIfTI is CT when it holds Hounsfield air "
+                        "values below -500, else MR; PNG/NPY min-max), or force CT (HU window) / MR (1-99 %% "
+                        "percentiles) / other (min-max) for every file")
+    p.add_argument("--ct-window", choices=CT_WINDOWS, default="soft_tissue", help="Hounsfield window of CT images")
+    p.add_argument("--volume-index", type=int, default=None, metavar="N",
+                   help="the volume to read from 4-D NIfTI files (default: refuse 4-D files with several volumes; "
+                        "a single-volume 4-D file is read as 3-D)")
+    p.add_argument("--non-square", choices=("pad", "error"), default="pad",
+                   help="non-square slices: pad to a square with the background, or stop with an error naming the file")
+    p.add_argument("--on-error", choices=("skip", "fail"), default="skip",
+                   help="an unreadable file: skip it and list it, or stop at it")
+
+
+def add_device(p):
+    p.add_argument("--device", choices=DEVICES, default="cpu",
+                   help="torch device of the diffusion model (auto = cuda when available)")
+
+
+def add_generator(p, train_steps: int, steps_alias: bool = True):
+    """The generator's training options (train, augment)."""
+    p.add_argument("--train-steps", type=int, default=train_steps, metavar="N", help="optimizer steps of the generator")
+    if steps_alias:
+        p.add_argument("--steps", dest="train_steps", type=int, action=RenamedOption, new="--train-steps")
+    p.add_argument("--lr", type=float, default=None,
+                   help="AdamW learning rate (default: tuned for the image size, 1e-3 at 32 and 64 pixels)")
+    p.add_argument("--channels", type=int, nargs="+", default=None, metavar="C",
+                   help="U-Net channels per level, e.g. 32 64 64 (default: tuned for the image size); each "
+                        "extra level halves the image once more")
+    p.add_argument("--batch-size", type=int, default=32, metavar="N", help="training batch size")
+    p.add_argument("--checkpoint-every", type=int, default=100, metavar="N",
+                   help="write OUT/checkpoints/checkpoint.pt every N steps; a killed run rerun with the same --out "
+                        "resumes from it (0 = no checkpoints)")
+    p.add_argument("--restart", action="store_true",
+                   help="ignore a checkpoint in OUT/checkpoints and train from step 0")
+    p.add_argument("--resume", action=DeprecatedFlag, note="a rerun with the same --out now always resumes "
+                   "(--restart starts over).")
+
+
+def add_sampling(p, steps_alias: bool):
+    """The sampling options (sample, augment)."""
+    p.add_argument("--sampler", choices=SAMPLERS, default=DEFAULT_SAMPLER,
+                   help="ddim (with --eta; eta 1 re-noises like DDPM) or ancestral ddpm")
+    p.add_argument("--eta", type=float, default=DEFAULT_ETA,
+                   help="DDIM noise: 0 deterministic, 1 DDPM-like (used by --sampler ddim)")
+    p.add_argument("--sample-steps", type=int, default=DEFAULT_SAMPLE_STEPS, metavar="N",
+                   help="denoising steps per sample")
+    if steps_alias:
+        p.add_argument("--steps", dest="sample_steps", type=int, action=RenamedOption, new="--sample-steps")
+    p.add_argument("--guidance-scale", type=float, default=3.0,
+                   help="classifier-free guidance scale (1 = plain conditional sampling)")
+    p.add_argument("--guidance", dest="guidance_scale", type=float, action=RenamedOption, new="--guidance-scale")
+
+
+def add_seed_out(p, seed_help: str, out_help: str = "output folder"):
+    p.add_argument("--seed", type=int, default=0, metavar="N", help=seed_help)
+    p.add_argument("--out", required=True, metavar="DIR", help=out_help)
 
 
 def register(subparsers, name: str = "imaging", help: str = "image diffusion and rare-class augmentation"):
-    fmt = argparse.ArgumentDefaultsHelpFormatter
-    p, sub = verb_group(subparsers, name, help, "Class-conditional image diffusion (MONAI) and the rare-class "
-                        "augmentation workflow.\nExample: pharmasynth imaging augment train/ test/ --rare lesion "
-                        "--out out/imaging", None)
+    from .imaging_eval import register_augment, register_evaluate
+    from .imaging_train import register_sample, register_shipped, register_train
 
-    def common(q, seed_help):
-        q.add_argument("--seed", type=int, default=0, help=seed_help)
-        q.add_argument("--out", required=True, help="output folder")
-
-    def device(q):
-        q.add_argument("--device", choices=DEVICES, default="cpu", help="torch device of the diffusion model")
-
-    t = sub.add_parser("train", help="train a diffusion model on class folders", formatter_class=fmt)
-    t.add_argument("data", help="folder with one sub-folder of images per class")
-    t.add_argument("--size", type=int, default=32, help="image side in pixels (images are resized)")
-    t.add_argument("--steps", type=int, default=1000, help="optimizer steps")
-    t.add_argument("--resume", action="store_true", help="checkpoint to OUT/checkpoints and resume from there")
-    device(t); common(t, "seed of the weights, data order and noise"); t.set_defaults(func=_train)
-    s = sub.add_parser("sample", help="sample images of one class from a saved model", formatter_class=fmt)
-    s.add_argument("model", help="model folder written by `imaging train`")
-    s.add_argument("--label", required=True, help="class name to sample")
-    s.add_argument("-n", type=int, default=16, help="number of images")
-    s.add_argument("--guidance", type=float, default=3.0, help="classifier-free guidance scale (1 = none)")
-    s.add_argument("--steps", type=int, default=50, help="DDIM steps")
-    s.add_argument("--format", choices=("png", "nifti", "both"), default="png",
-                   help="file format; every file is tagged synthetic with its provenance")
-    device(s); common(s, "seed of the sampling noise"); s.set_defaults(func=_sample)
-    a = sub.add_parser("augment", help="real-only vs real+synthetic classifier on held-out images",
-                       formatter_class=fmt)
-    a.add_argument("train", help="training folder, one sub-folder per class")
-    a.add_argument("test", help="held-out folder with the same classes")
-    a.add_argument("--rare", default="lesion", help="the rare class to augment")
-    a.add_argument("--k", type=float, default=2.0, help="synthetic images per real rare image")
-    a.add_argument("--size", type=int, default=32, help="image side in pixels (images are resized)")
-    a.add_argument("--steps", type=int, default=300, help="training steps of the diffusion model")
-    device(a); common(a, "seed of the whole workflow"); a.set_defaults(func=_augment)
-    e = sub.add_parser("evaluate", help="FID, MS-SSIM diversity and near-copies: real vs synthetic folders",
-                       formatter_class=fmt)
-    e.add_argument("real", help="real images, one sub-folder per class")
-    e.add_argument("synthetic", help="synthetic images, one sub-folder per class")
-    e.add_argument("--size", type=int, default=32, help="image side in pixels (images are resized)")
-    common(e, "seed of the feature extractor and the MS-SSIM pairs"); e.set_defaults(func=_evaluate)
-    return p
+    parser, verbs = verb_group(subparsers, name, help, DESCRIPTION, EPILOG)
+    register_shipped(verbs)
+    register_train(verbs)
+    register_sample(verbs)
+    register_evaluate(verbs)
+    register_augment(verbs)
+    return parser

@@ -15,19 +15,22 @@ from .._util.torchtools import isolated_init
 from ..errors import NotFittedError
 
 
-def _net(num_classes: int, width: int = 16):
+def _net(num_classes: int, width: int = 16, spatial_dims: int = 2, in_channels: int = 1):
     import torch.nn as nn
 
+    conv, pool, gap = ((nn.Conv2d, nn.MaxPool2d, nn.AdaptiveAvgPool2d) if spatial_dims == 2
+                       else (nn.Conv3d, nn.MaxPool3d, nn.AdaptiveAvgPool3d))
     return nn.Sequential(
-        nn.Conv2d(1, width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(width, 2 * width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(2 * width, 2 * width, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+        conv(in_channels, width, 3, padding=1), nn.ReLU(), pool(2),
+        conv(width, 2 * width, 3, padding=1), nn.ReLU(), pool(2),
+        conv(2 * width, 2 * width, 3, padding=1), nn.ReLU(), gap(1), nn.Flatten(),
         nn.Linear(2 * width, num_classes),
     )
 
 
 class SmallCNN:
-    """A 3-layer CNN classifier; `balanced=True` weights the loss by inverse class frequency."""
+    """A 3-layer CNN classifier of images (N, C, H, W) or volumes (N, C, D, H, W) (the layout of the
+    images given to `fit` decides); `balanced=True` weights the loss by inverse class frequency."""
 
     def __init__(self, num_classes: int, epochs: int = 15, batch_size: int = 32, lr: float = 3e-3,
                  balanced: bool = False, augment: bool = True, width: int = 16, random_state=0):
@@ -40,10 +43,13 @@ class SmallCNN:
         import torch
 
         g = torch_generator(self.random_state)
-        with isolated_init():  # the weights are then set from `g` (init_weights)
-            net = _net(self.num_classes, self.width)
-        init_weights(net, g, scheme="normal", scale=0.1)
         x = torch.as_tensor(np.asarray(images, dtype=np.float32))
+        if x.ndim not in (4, 5):
+            raise ValueError(f"SmallCNN.fit: images have shape {tuple(x.shape)}; expected (N, C, H, W) or "
+                             "(N, C, D, H, W).")
+        with isolated_init():  # the weights are then set from `g` (init_weights)
+            net = _net(self.num_classes, self.width, x.ndim - 2, x.shape[1])
+        init_weights(net, g, scheme="normal", scale=0.1)
         y = torch.as_tensor(np.asarray(labels, dtype=np.int64))
         counts = torch.bincount(y, minlength=self.num_classes).float().clamp(min=1)
         weight = (counts.sum() / counts / self.num_classes) if self.balanced else None
@@ -53,7 +59,7 @@ class SmallCNN:
             xb = x[idx]
             if self.augment:  # random horizontal flips and 1-pixel shifts
                 flip = torch.rand(len(xb), generator=g) < 0.5
-                xb = torch.where(flip[:, None, None, None], xb.flip(-1), xb)
+                xb = torch.where(flip.view(-1, *[1] * (xb.ndim - 1)), xb.flip(-1), xb)
                 sh = int(torch.randint(-1, 2, (1,), generator=g))
                 xb = torch.roll(xb, sh, dims=-2)
             return loss_fn(model(xb), y[idx])

@@ -1,7 +1,7 @@
 """The two loops of the diffusion model, short and visible (MONAI's inferers take no class labels).
 
     training_step   one denoising loss: noise the images at given timesteps, predict, MSE
-    ddim_sample     deterministic DDIM (eta=0) with classifier-free guidance
+    ddim_sample     DDIM with classifier-free guidance (the sampling loops proper: samplers.py)
 
 The network (`ConditionalDiffusion.build_network`) and the noise scheduler
 (`ConditionalDiffusion.train_scheduler` / `sample_scheduler`) are passed in; every random input
@@ -11,7 +11,6 @@ deterministic given their arguments.
 
 from __future__ import annotations
 
-from .._util import progress as _progress
 
 
 def _autocast(device, dtype):
@@ -44,28 +43,13 @@ def training_step(model, scheduler, images, labels, noise, timesteps, drop_mask,
 
 
 def ddim_sample(model, scheduler, labels, shape, null_class: int, guidance_scale: float = 3.0,
-                num_inference_steps: int = 50, generator=None, autocast_dtype=None, progress=None):
-    """Deterministic DDIM (eta=0) with classifier-free guidance.
+                num_inference_steps: int = 50, generator=None, autocast_dtype=None, progress=None, eta: float = 0.0):
+    """DDIM with classifier-free guidance (eta=0: deterministic) on `scheduler`'s noise schedule.
 
-    eps = eps_uncond + s * (eps_cond - eps_uncond), both from ONE forward pass over 2B images.
-    The starting noise is drawn on the CPU from `generator` (a torch.Generator), so the same
-    generator gives the same images on any device. Returns a tensor of shape `shape` clipped to [-1, 1].
+    Kept for callers of the first API; `samplers.sample_loop` is the general loop (DDPM or DDIM
+    with eta). Returns a tensor of shape `shape` clipped to [-1, 1].
     """
-    import torch
+    from .samplers import sample_loop
 
-    device = labels.device
-    x = torch.randn(shape, generator=generator, device="cpu").to(device)
-    scheduler.set_timesteps(num_inference_steps, device=device)
-    null = torch.full_like(labels, null_class)
-    guided = guidance_scale != 1.0
-    for t in _progress(scheduler.timesteps, desc="DDIM", enable=progress, leave=False):
-        x_in = torch.cat([x, x]) if guided else x
-        lab = torch.cat([labels, null]) if guided else labels
-        tt = torch.full((x_in.shape[0],), int(t), device=device, dtype=torch.long)
-        with torch.no_grad(), _autocast(device, autocast_dtype):
-            eps = model(x_in, tt, class_labels=lab).float()
-        if guided:
-            eps_cond, eps_uncond = eps.chunk(2)
-            eps = eps_uncond + guidance_scale * (eps_cond - eps_uncond)
-        x, _ = scheduler.step(eps, int(t), x)
-    return x.clamp(-1.0, 1.0)
+    return sample_loop(model, scheduler.alphas_cumprod, labels, shape, null_class, guidance_scale, "ddim", eta,
+                       num_inference_steps, generator, autocast_dtype, scheduler.prediction_type, progress)

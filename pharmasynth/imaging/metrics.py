@@ -41,35 +41,43 @@ def ms_ssim_pairs(a, b, kernel_size: int = 3) -> np.ndarray:
 
     a, b = _to_unit(a), _to_unit(b)
     k, weights = ms_ssim_settings(a.shape[-1], kernel_size)
-    m = MultiScaleSSIMMetric(spatial_dims=2, data_range=1.0, kernel_size=k, kernel_sigma=0.5, weights=weights,
+    m = MultiScaleSSIMMetric(spatial_dims=a.ndim - 2, data_range=1.0, kernel_size=k, kernel_sigma=0.5, weights=weights,
                              reduction="none")
     return m(a, b).numpy().reshape(-1)
 
 
 def nearest_ssim(synthetic, training, kernel_size: int = 3, chunk: int = 256) -> tuple[np.ndarray, np.ndarray]:
-    """For every synthetic image: the SSIM of its nearest training image and that image's index."""
+    """For every synthetic image (or volume): the SSIM of its nearest training image and that image's index."""
     import torch
     from monai.metrics import SSIMMetric
 
     s, t = _to_unit(synthetic), _to_unit(training)
-    m = SSIMMetric(spatial_dims=2, data_range=1.0, win_size=kernel_size, kernel_sigma=0.5, reduction="none")
+    m = SSIMMetric(spatial_dims=s.ndim - 2, data_range=1.0, win_size=kernel_size, kernel_sigma=0.5, reduction="none")
     best = np.full(len(s), -np.inf)
     arg = np.zeros(len(s), dtype=np.int64)
     for i in range(len(s)):
         vals = []
         for j0 in range(0, len(t), chunk):
             tt = t[j0:j0 + chunk]
-            vals.append(m(s[i:i + 1].expand(len(tt), -1, -1, -1), tt).reshape(-1))
+            vals.append(m(s[i:i + 1].expand(len(tt), *s.shape[1:]), tt).reshape(-1))
         v = torch.cat(vals).numpy()
         arg[i], best[i] = int(v.argmax()), float(v.max())
     return best, arg
 
 
 def fid(real_features, synthetic_features) -> float:
-    """Frechet distance between two feature sets with MONAI's FIDMetric."""
-    from monai.metrics import FIDMetric
+    """Frechet distance between two feature sets with MONAI's FIDMetric.
 
-    return float(FIDMetric()(_as_tensor(synthetic_features), _as_tensor(real_features)))
+    With fewer images than features the covariances are singular and scipy warns on every call;
+    the callers say so once in their notes ("a rough guide at this size"), so the warning is muted."""
+    import warnings
+
+    from monai.metrics import FIDMetric
+    from scipy.linalg import LinAlgWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LinAlgWarning)
+        return float(FIDMetric()(_as_tensor(synthetic_features), _as_tensor(real_features)))
 
 
 def image_metrics(real, synthetic, training=None, feature_fn=None, extractor_name: str = "not given",

@@ -1,91 +1,165 @@
-"""Reports through the evaluation core's Report: an augmentation run, and synthetic vs real images."""
+"""Reports through the evaluation core's Report: an augmentation run, and synthetic vs real images.
+
+Both lead with their answer (`Report.lead`): the augmentation report with the rare-class recall of
+every arm, the fraction of the oracle's (or classic augmentation's) gain and the verdict in words;
+the image report with FID between its real floor and noise and the judge's placement.
+"""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from .._util.figures import new_figure
-from ..evaluation.metric import comparator, metric
+from ..evaluation.lead import KeyNumber, Lead, grade
+from ..evaluation.metric import MetricResult, comparator, metric
 from ..evaluation.report import Report
-from .classifier import SmallCNN
+from .image_score import image_score_rows
 from .io import labelled_arrays
-from .metrics import image_metrics
-
+from .report_figures import ARM_LABELS, grid_figure, recall_figure
 
 # images have no validity check in pharmasynth (no rules apply to pixels): the group is not part of
 # an image report's overall score, and says so through its weight of 0
 IMAGE_GROUP_WEIGHTS = {"fidelity": 1 / 3, "utility": 1 / 3, "privacy": 1 / 3, "validity": 0.0}
+# evaluate: fidelity (FID, placement) decides; privacy (near-copies) is a third
+EVALUATE_GROUP_WEIGHTS = {"fidelity": 2 / 3, "utility": 0.0, "privacy": 1 / 3, "validity": 0.0}
 
 
-def _grid_figure(real_x, real_y, synth, names, rare, n=6):
-    rows = [(c, real_x[real_y == i][:n]) for i, c in enumerate(names)] + [(f"{rare} (synthetic)", synth[:n])]
-    fig, axes = new_figure(len(rows), n, figsize=(n * 1.1, len(rows) * 1.2), squeeze=False)
-    for r, (title, imgs) in enumerate(rows):
-        for j in range(n):
-            ax = axes[r, j]
-            ax.axis("off")
-            if j < len(imgs):
-                ax.imshow(imgs[j, 0], cmap="gray", vmin=-1, vmax=1)
-        axes[r, 0].set_title(title, fontsize=7, loc="left")
-    return fig
+def _ci(d):
+    return (d["ci_low"], d["ci_high"]) if d and math.isfinite(d.get("ci_low", float("nan"))) else None
 
 
-def _recall_figure(result):
-    fig, ax = new_figure(figsize=(6, 3))
-    names = result.class_names
-    for off, arm in ((-0.18, "real_only"), (0.18, "real_plus_synthetic")):
-        d = getattr(result, arm)["per_class_recall"]
-        v = np.array([d[c]["value"] for c in names])
-        lo = v - np.array([d[c]["ci_low"] for c in names])
-        hi = np.array([d[c]["ci_high"] for c in names]) - v
-        ax.bar(np.arange(len(names)) + off, v, width=0.35, yerr=[lo, hi], capsize=3, label=arm)
-    ax.set_xticks(range(len(names)), names)
-    ax.set_ylabel("recall (95% CI)")
-    ax.set_ylim(0, 1.05)
-    ax.legend(fontsize=7)
-    return fig
+def _fraction(result):
+    if result.fraction_of_oracle_gain is not None:
+        return "oracle", result.fraction_of_oracle_gain
+    if result.fraction_of_classic_gain is not None:
+        return "classic augmentation", result.fraction_of_classic_gain
+    return None, None
+
+
+def augmentation_lead(result) -> Lead:
+    """Rare-class recall real-only vs real+synthetic vs the comparator, the fraction of its gain, the verdict."""
+    rare = result.rare
+    nums = []
+    for arm in ("real_only", "real_plus_synthetic", "real_plus_oracle", "real_plus_classic"):
+        d = getattr(result, arm)
+        if d is not None:
+            r = d["per_class_recall"][rare]
+            nums.append(KeyNumber(f"{rare} recall, {ARM_LABELS[arm]}", r["value"], ci=_ci(r)))
+        elif arm == "real_plus_synthetic":
+            nums.append(KeyNumber(f"{rare} recall, real + synthetic", None, status="bad",
+                                  note="not run: the filters kept no synthetic image"))
+    kind, frac = _fraction(result)
+    if frac is not None:
+        f = frac[rare]
+        g = f["comparator_gain"]
+        if f.get("interpretable", True):
+            nums.append(KeyNumber(f"fraction of the {kind}'s gain recovered ({rare} recall)", f["value"], ci=_ci(f),
+                                  status=grade(f["value"], good=0.5, bad=0.2, direction="maximize"),
+                                  note="(synthetic - real-only) / (comparator - real-only)"))
+        else:
+            nums.append(KeyNumber(f"fraction of the {kind}'s gain recovered ({rare} recall)", f["value"], ci=_ci(f),
+                                  note=f"not interpretable: the {kind} itself gains {g['value']:+.3f} "
+                                       f"[{g['ci_low']:+.3f}, {g['ci_high']:+.3f}], an interval covering 0"))
+    kept = result.filter_counts.get("after_classifier_filter", 0)
+    sentence = f"{result.verdict[0].upper()}{result.verdict[1:]}" if result.verdict else "No verdict."
+    sentence += f" {kept} of {result.filter_counts.get('generated', 0)} synthetic {rare} images kept."
+    if frac is not None and not frac[rare].get("interpretable", True):
+        sentence += f" The {kind} shows no measurable gain, so the fraction of its gain is not interpretable."
+    return Lead(sentence, nums[:5])
 
 
 def augmentation_report(result, real_x=None, real_y=None, extra_metrics=()) -> Report:
-    """Report with the headline rows, the real-vs-synthetic grid and the recall chart."""
-    rows = []
-    for arm in ("real_only", "real_plus_synthetic"):
+    """Report with the lead, the arms' rows, the fraction of gain, the labelled grid and the recall chart."""
+    rows: list[MetricResult] = []
+    for arm in ("real_only", "real_plus_synthetic", "real_plus_oracle", "real_plus_classic"):
         d = getattr(result, arm)
-        r = d["per_class_recall"][result.rare]
-        b = d["balanced_accuracy"]
+        if d is None:
+            if arm == "real_plus_synthetic":
+                rows.append(MetricResult.skipped(f"{result.rare}_recall_{arm}", "utility",
+                                                 "the filters kept no synthetic image: no real+synthetic arm"))
+            continue
+        r, b = d["per_class_recall"][result.rare], d["balanced_accuracy"]
         arm_rows = [metric(f"{result.rare}_recall_{arm}", "utility", r["value"], direction="higher",
-                           bounds=(0.0, 1.0), ci=(r["ci_low"], r["ci_high"])),
+                           bounds=(0.0, 1.0), ci=_ci(r)),
                     metric(f"balanced_accuracy_{arm}", "utility", b["value"], direction="higher",
-                           bounds=(0.0, 1.0), ci=(b["ci_low"], b["ci_high"]))]
-        # the real-only classifier is what augmentation is compared WITH: a comparator, never averaged
-        # into the utility score (averaging it rewarded the baseline as if it were a result)
-        rows += [comparator(m, "real-only classifier") for m in arm_rows] if arm == "real_only" else arm_rows
+                           bounds=(0.0, 1.0), ci=_ci(b))]
+        # real-only, the oracle and classic augmentation are what augmentation is compared WITH:
+        # comparators, never averaged into the utility score
+        rows += arm_rows if arm == "real_plus_synthetic" else [comparator(m, ARM_LABELS[arm]) for m in arm_rows]
+    kind, frac = _fraction(result)
+    if frac is not None:
+        for label, f in frac.items():
+            name = f"fraction_of_{kind.replace(' ', '_')}_gain_{label}"
+            if math.isfinite(f["value"]):
+                rows.append(metric(name, "utility", f["value"], direction="higher",
+                                   bounds=(-math.inf, math.inf), ci=_ci(f),
+                                   notes="reported, not scored: a ratio of two gains"))
+            else:
+                rows.append(MetricResult.skipped(name, "utility", f"the {kind} arm gains nothing on {label}"))
     rep = Report(rows + list(extra_metrics), title="pharmasynth imaging: rare-class augmentation",
                  group_weights=IMAGE_GROUP_WEIGHTS,
                  missing_hints={"fidelity": "pass the image metrics of the kept synthetic images (extra_metrics)",
                                 "privacy": "pass the near-copy metric of the kept synthetic images (extra_metrics)"},
-                 meta={"rare_class": result.rare, "filter_counts": result.filter_counts, **result.settings})
-    if real_x is not None and result.synthetic is not None:
-        grid = _grid_figure(real_x, real_y, result.synthetic, result.class_names, result.rare)
-        rep.add_figure("real vs synthetic images per class", grid,
-                       caption="top rows: real training images; last row: kept synthetic samples")
-    rep.add_figure("per-class recall on real held-out images", _recall_figure(result),
-                   caption="mean over seeds; 95% pooled bootstrap CI")
+                 meta={"rare_class": result.rare, "filter_counts": result.filter_counts,
+                       "verdict": result.verdict, **result.settings})
+    if result.real_plus_synthetic is None:
+        rep.warnings.append(f"The filters kept none of the {result.filter_counts.get('generated', 0)} synthetic "
+                            f"images: there is no real+synthetic result, only the real-only baseline"
+                            f"{' and the comparator' if kind else ''}.")
+    if len(result.settings.get("seeds", [])) < 5:
+        rep.warnings.append(f"Only {len(result.settings['seeds'])} classifier seed(s): the CIs' seed-to-seed part "
+                            "rests on few draws; use 5 or more.")
+    rep.lead = augmentation_lead(result)
+    if real_x is not None:
+        rep.add_figure("real vs synthetic images per class",
+                       grid_figure(real_x, real_y, result.class_names, result.synthetic, result.rare),
+                       caption="rows 1..K: real training images of each class; last row (orange frames): kept "
+                               f"synthetic {result.rare} images")
+    rep.add_figure("per-class recall on real held-out images", recall_figure(result),
+                   caption="mean over seeds; 95% bootstrap CI resampling seeds and held-out images")
     return rep
 
 
 def image_report(real, synthetic, real_name: str = "the real images", random_state=0) -> Report:
-    """FID, MS-SSIM diversity and near-copies of `synthetic` images against a labelled `real` set.
+    """FID (scored between the real-vs-real floor and noise), the judge's placement, MS-SSIM diversity
+    (not scored) and near-copies of `synthetic` images against a labelled `real` set.
 
-    `real`: an ImageFolder-like object or (images, labels, class_names); `synthetic`: images or an
-    ImageFolder-like object. FID uses the penultimate layer of a `SmallCNN` trained on `real` (offline,
-    nothing downloaded); near-copies are searched among the real images; `random_state` seeds both.
+    `real`: an ImageFolder-like object or (images, labels, class_names); `synthetic`: images, or an
+    ImageFolder-like object / triple whose class names are matched to the real ones by name (then the
+    judge's placement is scored). Everything is offline and seeded by `random_state`.
     """
     x, y, names = labelled_arrays(real)
-    synth = np.asarray(getattr(synthetic, "images", synthetic), np.float32)
-    extractor = SmallCNN(len(names), random_state=random_state).fit(x, y)
-    rows = image_metrics(x, synth, training=x, feature_fn=extractor.features,
-                         extractor_name=f"SmallCNN penultimate layer trained on {real_name}",
-                         random_state=random_state)
-    return Report(rows, title="pharmasynth imaging: synthetic vs real",
-                  group_weights={"fidelity": 0.5, "utility": 0.0, "privacy": 0.5, "validity": 0.0})
+    synth_y = None
+    if hasattr(synthetic, "images") or isinstance(synthetic, tuple):
+        sx, sy, snames = labelled_arrays(synthetic)
+        unknown = [c for c in snames if c not in names]
+        if unknown:
+            from ..errors import DataError
+
+            raise DataError(f"synthetic classes {unknown} are not classes of {real_name} ({', '.join(names)}).")
+        synth_y = np.array([names.index(snames[int(v)]) for v in sy], dtype=np.int64)
+        synth = sx
+    else:
+        synth = np.asarray(synthetic, np.float32)
+    rows, facts = image_score_rows(x, y, names, synth, synth_y, real_name=real_name, random_state=random_state)
+    rep = Report(rows, title="pharmasynth imaging: synthetic vs real", group_weights=EVALUATE_GROUP_WEIGHTS,
+                 meta={"real": real_name, "n_real": int(len(x)), "n_synthetic": int(len(synth))})
+    nums = []
+    if "fid" in facts:
+        nums.append(KeyNumber("FID to held-out real", facts["fid"], status=grade(
+            facts["fid"], good=1.5 * facts["fid_floor"], bad=0.5 * (facts["fid_floor"] + facts["fid_noise"]),
+            direction="minimize") if facts["fid_noise"] > 1.5 * facts["fid_floor"] else None,
+            note=f"real-vs-real floor {facts['fid_floor']:.3g}, uniform noise {facts['fid_noise']:.3g}"))
+    if "placed" in facts:
+        nums.append(KeyNumber("placed in their class by a real-only judge", facts["placed"],
+                              status=grade(facts["placed"], good=0.8, bad=0.5),
+                              note=f"held-out real images: {facts['placed_real']:.2f}"))
+    if "near_copy" in facts:
+        nums.append(KeyNumber("near-copies of real images", facts["near_copy"],
+                              status=grade(facts["near_copy"], good=0.01, bad=0.1, direction="minimize")))
+    score = rep.score()
+    rep.lead = Lead(f"Overall score {score:.2f} (fidelity: FID scored between real and noise, and the judge's "
+                    "placement; privacy: near-copies)." if score is not None and math.isfinite(score)
+                    else "No overall score: see the failed rows.", nums)
+    return rep

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from pharmasynth.imaging import augment_rare_class, augmentation_report
+from pharmasynth.imaging.augment import FewSeedsWarning, NothingKeptWarning
 
 
 def _data(n_per, seed, size=16):
@@ -30,8 +31,9 @@ def gen(n, label, seed):
 
 @pytest.fixture(scope="module")
 def result():
-    return augment_rare_class((XTR, YTR, NAMES), (XTE, YTE, NAMES), rare="lesion", k=5, model=gen,
-                              seeds=(0, 1), n_bootstrap=50, classifier_kwargs={"epochs": 5})
+    with pytest.warns(FewSeedsWarning, match="2 classifier seed"):
+        return augment_rare_class((XTR, YTR, NAMES), (XTE, YTE, NAMES), rare="lesion", k=5, model=gen,
+                                  seeds=(0, 1), n_bootstrap=50, classifier_kwargs={"epochs": 12})
 
 
 def test_augmentation_end_to_end_with_a_tiny_generator(result):
@@ -43,18 +45,31 @@ def test_augmentation_end_to_end_with_a_tiny_generator(result):
         assert r["ci_low"] <= r["value"] <= r["ci_high"]
         assert 0 <= d[arm]["balanced_accuracy"]["value"] <= 1
     assert d["real_plus_synthetic"]["n_train"] == 64 + d["filter_counts"]["after_classifier_filter"]
+    # no simulator given: classic augmentation is the comparator, k x n_rare = 20 extra images
+    assert d["real_plus_oracle"] is None and d["real_plus_classic"]["n_train"] == 64 + 20
+    frac = d["fraction_of_classic_gain"]
+    assert set(frac) == {"a", "b", "lesion", "balanced_accuracy"}
+    assert set(frac["lesion"]) >= {"value", "ci_low", "ci_high"}
+    assert len(d["real_only"]["per_seed"]) == 2 and d["real_only"]["per_seed"][1]["seed"] == 1
+    assert d["verdict"].startswith(("no measurable gain", "measurable"))
 
 
 def test_result_shape_summary_json_write(result, tmp_path):
     s = result.summary()
     assert list(s.columns) == ["arm", "metric", "class", "value", "ci_low", "ci_high"]
-    assert len(s) == 2 * (3 + 2)
+    assert len(s) == 3 * (3 + 2)  # real-only, real+synthetic, real+classic
     row = s[(s.arm == "real_only") & (s.metric == "recall") & (s["class"] == "lesion")].iloc[0]
     assert row.value == result.real_only["per_class_recall"]["lesion"]["value"]
-    assert json.loads(result.to_json()) == json.loads(json.dumps(result.to_dict()))
+    # the JSON is the to_dict() data with NaN (an undefined fraction of gain) written as null
+    as_json = json.loads(result.to_json())
+    assert as_json.keys() == result.to_dict().keys()
+    assert as_json["fraction_of_classic_gain"]["a"]["value"] is None  # class "a": the comparator gains nothing
     paths = result.write(tmp_path)
     assert json.loads(paths["json"].read_text()) == json.loads(result.to_json())
     assert paths["json"] == tmp_path / "augmentation.json"
+    kept = np.load(paths["synthetic"], allow_pickle=False)
+    np.testing.assert_array_equal(kept["images"], result.synthetic)
+    assert (kept["labels"] == 2).all()
 
 
 def test_report_has_figures_and_leaves_pyplot_alone(result):
@@ -70,6 +85,8 @@ def test_report_has_figures_and_leaves_pyplot_alone(result):
     assert rep.score("utility") == pytest.approx(sum(m.score for m in plus) / len(plus))
     assert rep.group_weights["validity"] == 0.0 and "validity" not in rep.missing_groups()
     assert len(rep.figures) == 2 and rep.figures[0].png_base64
+    assert rep.lead is not None and "lesion recall" in rep.lead.numbers[0].label
+    assert rep.lead.sentence.startswith(("No measurable gain", "Measurable"))
     assert matplotlib.get_backend() == backend
     import matplotlib.pyplot as plt
 
@@ -77,11 +94,11 @@ def test_report_has_figures_and_leaves_pyplot_alone(result):
 
 
 def test_deprecated_generator_keywords():
-    quick = dict(k=2, seeds=(0,), n_bootstrap=5, classifier_kwargs={"epochs": 1})
+    quick = dict(k=2, seeds=(0,), n_bootstrap=5, classifier_kwargs={"epochs": 1}, comparator=None)
     new = augment_rare_class((XTR, YTR, NAMES), (XTE, YTE, NAMES), model=gen, **quick)
     with pytest.warns(FutureWarning, match="model="):
         old = augment_rare_class((XTR, YTR, NAMES), (XTE, YTE, NAMES), generator=gen, **quick)
-    assert old.to_dict() == new.to_dict()
+    assert json.loads(old.to_json()) == json.loads(new.to_json())  # NaN -> null: comparable
     with pytest.raises(TypeError, match="both"):
         augment_rare_class((XTR, YTR, NAMES), (XTE, YTE, NAMES), generator=gen, model=gen)
 
@@ -101,5 +118,51 @@ def test_deprecated_generator_steps_keyword_and_a_model_object():
     model = _Tiny()
     with pytest.warns(FutureWarning, match="model_train_steps"):
         res = augment_rare_class((XTR, YTR, NAMES), (XTE, YTE, NAMES), k=1, model=model, generator_steps=5,
-                                 seeds=(0,), n_bootstrap=5, classifier_kwargs={"epochs": 1}, random_state=3)
+                                 seeds=(0,), n_bootstrap=5, classifier_kwargs={"epochs": 1}, random_state=3,
+                                 comparator=None)
     assert model.calls == [(4, 2, 3)] and res.filter_counts["generated"] == 4
+    assert res.rare == "lesion"  # rare=None: the smallest training class
+
+
+def _oracle(n, random_state=0):
+    return _data([0, 0, n], 500 + random_state)[0]
+
+
+def test_oracle_arm_and_fraction_of_oracle_gain():
+    res = augment_rare_class((XTR, YTR, NAMES), (XTE, YTE, NAMES), rare="lesion", k=5, model=gen, oracle=_oracle,
+                             seeds=range(5), n_bootstrap=40, classifier_kwargs={"epochs": 12})
+    d = json.loads(res.to_json())
+    assert {"real_only", "real_plus_synthetic", "real_plus_oracle", "fraction_of_oracle_gain"} <= set(d)
+    assert d["real_plus_classic"] is None and d["settings"]["comparator"] == ["oracle"]
+    f = d["fraction_of_oracle_gain"]["lesion"]
+    assert set(f) >= {"value", "ci_low", "ci_high", "comparator_gain", "interpretable"}
+    # the tiny generator draws from the very distribution the oracle draws from: it recovers much of the gain
+    if d["fraction_of_oracle_gain"]["lesion"]["comparator_gain"]["value"] > 0.1:
+        assert f["value"] > 0.3
+    rep = augmentation_report(res)
+    assert any(m.name == "fraction_of_oracle_gain_lesion" for m in rep.metrics)
+    roles = {m.name: m.role for m in rep.metrics}
+    assert roles["lesion_recall_real_plus_oracle"] == "comparator"
+
+
+def test_nothing_kept_is_loud_and_no_synthetic_arm_is_presented():
+    def copies(n, label, seed):  # exact copies of training lesions: the near-copy filter drops them all
+        return XTR[YTR == 2][np.arange(n) % 4]
+
+    with pytest.warns(NothingKeptWarning, match="kept none of the 8"):
+        res = augment_rare_class((XTR, YTR, NAMES), (XTE, YTE, NAMES), rare="lesion", k=2, model=copies,
+                                 seeds=range(5), n_bootstrap=10, classifier_kwargs={"epochs": 1})
+    assert res.real_plus_synthetic is None and res.fraction_of_classic_gain is None
+    assert res.verdict.startswith("no real+synthetic arm")
+    rep = augmentation_report(res, XTR, YTR)
+    row = next(m for m in rep.metrics if m.name == "lesion_recall_real_plus_synthetic")
+    assert row.status == "skipped" and rep.warnings and "no real+synthetic" in rep.warnings[0]
+    assert rep.lead.numbers[1].value is None and rep.lead.numbers[1].status == "bad"
+    assert set(res.summary().arm) == {"real_only", "real_plus_classic"}
+
+
+def test_bad_comparator_and_rare_arguments():
+    with pytest.raises(ValueError, match="needs an oracle"):
+        augment_rare_class((XTR, YTR, NAMES), (XTE, YTE, NAMES), model=gen, comparator="oracle")
+    with pytest.raises(ValueError, match="not one of the classes"):
+        augment_rare_class((XTR, YTR, NAMES), (XTE, YTE, NAMES), model=gen, rare="tumour")

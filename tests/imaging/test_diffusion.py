@@ -6,8 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-from pharmasynth.errors import CheckpointError, DataError, NotFittedError
+from pharmasynth.errors import CheckpointError, DataError, NotFittedError, UsageError
 from pharmasynth.imaging.diffusion import ConditionalDiffusion
+from pharmasynth.imaging.samplers import SampleIntensityWarning
+
+# a 40-step toy model is far from its training images on purpose; the warning has its own test below
+pytestmark = pytest.mark.filterwarnings("ignore::pharmasynth.imaging.samplers.SampleIntensityWarning")
 
 TINY = dict(image_size=16, num_classes=2, class_names=["dark", "bright"], channels=(8, 8),
             attention_levels=(False, False), num_head_channels=8, num_train_timesteps=100,
@@ -65,16 +69,18 @@ def test_sample_per_class(fitted):
 #   .venv/bin/python -c "from tests.imaging.test_diffusion import golden_images; x = golden_images(); \
 #       print(float(x.sum()), x.ravel()[:5].tolist())"
 # (run from the repo root with PYTHONPATH=.). A fixed seed builds the same model and the same images.
-# (recomputed when the EMA got its warm-up schedule)
-GOLDEN_SUM = 3.379446029663086
-GOLDEN_FIRST = [0.9608914256095886, 0.9633669257164001, 0.9232953190803528, -0.9620436429977417,
-                0.9174064993858337]
+# (recomputed when the EMA got its warm-up schedule, and when sampling moved to samplers.py with
+# DDIM eta=1 as the default and a cosine learning-rate schedule)
+GOLDEN_SUM = 10.877262115478516
+GOLDEN_FIRST = [-0.6178506016731262, 0.8365525603294373, -0.1202588900923729, -0.7740444540977478,
+                0.9850281476974487]
 
 
 def golden_images():
     x, y = toy_data(16, seed=3)
     model = ConditionalDiffusion(**{**TINY, "batch_size": 8}, train_steps=2, random_state=123).fit(x, y)
-    return model.sample(2, conditions="bright", guidance_scale=2.0, num_inference_steps=5, random_state=42)
+    return model.sample(2, conditions="bright", guidance_scale=2.0, num_inference_steps=5, random_state=42,
+                        sampler="ddim", eta=1.0)
 
 
 def test_seeded_golden_values():
@@ -149,3 +155,45 @@ def test_bad_options_and_unknown_class(fitted):
         fitted.sample(1, conditions=5)
     with pytest.raises(NotFittedError):
         ConditionalDiffusion(**TINY).sample(1)
+
+
+def test_samplers_and_eta_on_the_model(fitted):
+    a = fitted.sample(2, 1, sampler="ddpm", num_inference_steps=6, random_state=4)
+    b = fitted.sample(2, 1, sampler="ddim", eta=0.0, num_inference_steps=6, random_state=4)
+    c = fitted.sample(2, 1, sampler="ddim", eta=0.0, num_inference_steps=6, random_state=4)
+    assert a.shape == b.shape == (2, 1, 16, 16) and not np.allclose(a, b)
+    np.testing.assert_array_equal(b, c)
+    with pytest.raises(UsageError, match="sampler='plms'"):
+        fitted.sample(1, 0, sampler="plms")
+    with pytest.raises(UsageError, match="eta=2"):
+        fitted.sample(1, 0, eta=2)
+    with pytest.raises(UsageError, match="1..100"):
+        fitted.sample(1, 0, num_inference_steps=101)
+    x, _ = fitted.sample_per_class({"dark": 1}, sampler="ddpm", num_inference_steps=3, random_state=0)
+    assert x.shape == (1, 1, 16, 16)
+
+
+def test_intensity_warning_on_an_untrained_model():
+    x, y = toy_data(8)
+    model = ConditionalDiffusion(**TINY, train_steps=1, random_state=0).fit(x, y)
+    assert model.intensity_stats_[1]["mean"] == pytest.approx(0.8, abs=0.02)
+    with pytest.warns(SampleIntensityWarning, match="class 'bright' are far from its training images"):
+        model.sample(4, "bright", num_inference_steps=3, random_state=0)
+    assert model.last_intensity_gap_["z"] > 3
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.sample(4, "bright", num_inference_steps=3, random_state=0, check_intensity=False)
+
+
+def test_tuned_defaults_and_sizes_the_unet_cannot_take():
+    small, big = ConditionalDiffusion(image_size=32), ConditionalDiffusion(image_size=64)
+    assert small.resolved_settings()["channels"] == (32, 64, 64)
+    assert len(big.resolved_settings()["channels"]) == 4 and big.resolved_settings()["attention_levels"][-1]
+    assert ConditionalDiffusion(image_size=32, channels=(8, 16), lr=0.01).resolved_settings() == {
+        "channels": (8, 16), "attention_levels": (False, True), "lr": 0.01}
+    with pytest.raises(UsageError, match="image_size=30 must be divisible by 4.*use e.g. 4, 8, 12, 16"):
+        ConditionalDiffusion(image_size=30, train_steps=1).fit(np.zeros((2, 1, 30, 30), np.float32), [0, 1])
+    with pytest.raises(ValueError, match="lr_schedule"):
+        ConditionalDiffusion(**{**TINY, "lr_schedule": "step"}, train_steps=1).fit(*toy_data(8))
