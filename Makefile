@@ -10,7 +10,7 @@ OUT ?= out
 TORCH_SPEC ?= $(if $(wildcard /opt/wheels/torch-2.13.0+cpu*),torch==2.13.0,torch>=2.2)
 PYTEST_ARGS ?=
 
-.PHONY: demo test install bench clean
+.PHONY: demo test install bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ test: install
 bench: install
 	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
 	@echo "Benchmarks are scripts: see benchmarks/README.md"
+
+# headless Chromium at 1024 px: every report in $(OUT) screenshotted and checked for overflow (not in CI: it
+# needs a Chromium, given by --chromium PATH or PHARMASYNTH_CHROMIUM; see benchmarks/README.md)
+screenshots: bench
+	$(BIN)/python benchmarks/screenshot_reports.py --out $(OUT)
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache

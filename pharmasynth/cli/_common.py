@@ -65,15 +65,27 @@ def filter_rows(df, expr: str | None, path):
     return out
 
 
+def model_folder(path) -> str:
+    """The saved-model folder a user means: `path` itself, or `path/model` when `path` is the --out
+    folder of a fit verb (which writes the model to OUT/model beside fit.json and the report)."""
+    from pathlib import Path
+
+    folder = Path(path)
+    if not (folder / "config.json").is_file() and (folder / "model" / "config.json").is_file():
+        return str(folder / "model")
+    return str(path)
+
+
 def model_class(folder, written_by: str) -> str:
     """The class name a saved model folder holds, with an error that says which command writes one."""
     from .._util.serialization import read_config
     from ..errors import CheckpointError
 
     try:
-        return read_config(folder).get("class", "")
+        return read_config(model_folder(folder)).get("class", "")
     except CheckpointError as exc:
-        raise CheckpointError(f"{exc} Give a model folder written by `{written_by}`.") from None
+        raise CheckpointError(f"{exc} Give a model folder written by `{written_by}` (its --out folder, "
+                              "or the model/ folder inside it).") from None
 
 
 def _no_default(value) -> bool:
@@ -81,9 +93,38 @@ def _no_default(value) -> bool:
     return value is None or value is False or value is argparse.SUPPRESS or (isinstance(value, list) and not value)
 
 
+# One placeholder per meaning across every subcommand (an explicit metavar= still wins):
+# `--out DIR`, `--seed N`, `--n N`, `--scheduler ADDR`, counts are N, input files FILE.
+PLACEHOLDERS = {"out": "DIR", "twin": "DIR", "vae": "DIR", "scheduler": "ADDR", "client": "ADDR",
+                "device": "DEVICE", "where": "EXPR", "historical_where": "EXPR",
+                **dict.fromkeys(("time", "event", "id", "target", "outcome", "treatment", "column", "covariates",
+                                 "strata", "score", "visit", "baseline", "visits", "columns", "ignore"), "COL")}
+_FILE_OPTIONS = re.compile(
+    r"(^|_)(file|table|design|pool|holdout|real|synthetic|rules|reference|test|scaffolds|split)$")
+
+
+def placeholder(action) -> str | None:
+    """The shared placeholder for an option without its own metavar (None: argparse's default)."""
+    dest = action.dest
+    if dest in PLACEHOLDERS:
+        text = (action.help or "").lower()
+        if dest == "out" and not re.search(r"folder|director", text) and re.search(r"\bfile\b|\.[a-z]{2,7}\b", text):
+            return "FILE"  # `--out hits.csv`: a file, not a folder
+        return PLACEHOLDERS[dest]
+    if action.type is int and action.choices is None:
+        return "N"
+    if action.type in (None, str) and _FILE_OPTIONS.search(dest) and action.choices is None:
+        return "FILE"
+    return None
+
+
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
-    """Descriptions and examples as written, and every option's default shown (unless its help
-    already states it): a user should never have to read the code to learn a default."""
+    """Descriptions and examples as written, every option's default shown (unless its help
+    already states it) and one placeholder per meaning (`--out DIR`, `--seed N`): a user should
+    never have to read the code to learn a default."""
+
+    def _get_default_metavar_for_optional(self, action):
+        return placeholder(action) or super()._get_default_metavar_for_optional(action)
 
     def _get_help_string(self, action):
         text = action.help or ""
@@ -146,8 +187,9 @@ def naming_file(path):
 
 
 def load_twin_folder(path):
-    """The saved twin in `path` (a DigitalTwin or LinearGaussianTwin), with errors that say which command writes one."""
+    """The saved twin in `path` (a DigitalTwin or LinearGaussianTwin), with errors that say which command
+    writes one. `path` may be the model folder (OUT/model) or the `trials fit --out` folder itself."""
     from ..trials import load_twin
 
     model_class(path, "pharmasynth trials fit")
-    return load_twin(path)
+    return load_twin(model_folder(path))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ._common import FORMAT, parse_assignments, verb_group
+from ._common import FORMAT, model_folder, parse_assignments, verb_group
 
 NAFLD = "data/nafld/nafld1.csv.gz"
 DESCRIPTION = """Synthetic patient timelines: one static row per patient, repeated measurements (long form:
@@ -76,7 +76,7 @@ def _sample(args) -> int:
 
     if args.n is None or args.n < 1:
         raise UsageError("give --n, the number of synthetic timelines (>= 1).")
-    model = TimelineSynthesizer.load(args.model)
+    model = TimelineSynthesizer.load(model_folder(args.model))
     amplify = {k: float(v) for k, v in parse_assignments(args.amplify, "--amplify").items()}
     meta = sample_to_parquet(model, args.n, args.out, chunk_size=args.chunk_size,
                              conditions=parse_assignments(args.conditions, "--conditions"), amplify=amplify,
@@ -183,7 +183,7 @@ def register(subparsers, name="ehr", help=None):
                                      "OUT/measurements.parquet, OUT/events.parquet (same layout as the input) and "
                                      "OUT/sample.json. Amplification is stated in the events column `amplification`, "
                                      "in each file's Parquet metadata and in sample.json.")
-    s.add_argument("model", help="model folder (OUT/model from `ehr fit`)")
+    s.add_argument("model", metavar="MODEL", help="the --out folder of `ehr fit` (or its model/)")
     s.add_argument("--n", type=int, help="number of synthetic timelines")
     s.add_argument("--conditions", nargs="+", metavar="COL=VALUE",
                    help="fixed static values, e.g. male=1 history:diabetes=1 (default none)")

@@ -38,14 +38,15 @@ exit codes:
 
 EXAMPLE = """example: a copula fitted on the shipped ACTG 175 table (no holdout, so utility is opted out)
   pharmasynth tabular fit data/actg175/actg175.csv --out out/copula
-  pharmasynth tabular sample out/copula/model --n 2000 --out out/synth
+  pharmasynth tabular sample out/copula --n 2000 --out out/synth
   pharmasynth evaluate --real data/actg175/actg175.csv --synthetic out/synth/samples.csv \\
       --sensitive race --quasi-identifiers age gender race --rules data/actg175/rules.toml \\
       --weights utility=0 --calibrate --fail-under 0.8 --out out/eval
 
-with a holdout (real rows the generator never saw), every group is scored:
-  pharmasynth evaluate --real train.csv --synthetic synth.csv --holdout holdout.csv --target cens \\
-      --sensitive race --out out/eval
+with a holdout (real rows the generator never saw), every group is scored; `tabular fit --holdout`
+keeps one out and runs this evaluation on it (out/copula_holdout/report.html):
+  pharmasynth tabular fit data/actg175/actg175.csv --holdout 0.3 --target cens --out out/copula_holdout
+with your own split, the same as: evaluate --real TRAIN --synthetic FILE --holdout HOLDOUT --target cens
 
 rules.toml:
   [[rules]]

@@ -21,6 +21,7 @@ import sys
 
 from .. import __version__
 from ..errors import PharmasynthError
+from ._common import FORMAT
 
 # command -> (module holding register(subparsers), one-line help)
 COMMANDS = {
@@ -33,19 +34,24 @@ COMMANDS = {
     "demo": ("pharmasynth.cli.demo", "run every part on the shipped data and write reports to --out"),
 }
 
-EPILOG = """examples:
-  pharmasynth demo --out out
-  pharmasynth evaluate --real data/actg175/actg175.csv --synthetic synth.csv --target cd420 --out out/eval
-  pharmasynth molgen score generated.smi --reference data/moses/train.smi.gz --out out/lib
-  pharmasynth trials analyze data/actg175/actg175.csv --outcome cd420 --treatment arms --treated 1 --control 0 \\
-      --where "arms in (0, 1)" --out out/analysis
-Run 'pharmasynth COMMAND --help' for each command's options."""
+EPILOG = """examples (on the data shipped in data/; each writes under out/):
+  pharmasynth demo --out out      # every part on the shipped data, reports in out/ (--quick: smallest settings)
+  pharmasynth tabular fit data/actg175/actg175.csv --out out/copula
+  pharmasynth tabular sample out/copula --n 2000 --out out/synth
+  pharmasynth evaluate --real data/actg175/actg175.csv --synthetic out/synth/samples.csv \\
+      --weights utility=0 --out out/eval
+  pharmasynth trials fit data/actg175/actg175.csv --where "arms == 0" --baseline age cd40 karnof \\
+      --visits cd420 --time days --event cens --out out/twin
+  pharmasynth trials analyze data/actg175/actg175.csv --treatment arms --where "arms in [0, 1]" \\
+      --outcome cd420 --twin out/twin --out out/analysis
+
+Run 'pharmasynth COMMAND --help' for each command's options and examples; --version prints the version."""
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pharmasynth", description="Synthetic data for pharma AI, with the evidence that it is useful, "
-        "faithful, valid and private.", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        "faithful, valid and private.", epilog=EPILOG, formatter_class=FORMAT)
     parser.add_argument("--version", action="version", version=f"pharmasynth {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, help_) in COMMANDS.items():
@@ -88,8 +94,11 @@ def main(argv=None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    from ._console import console
+
     try:
-        return int(args.func(args) or 0)
+        with console():  # each warning once, without source lines; progress lines when not on a terminal
+            return int(args.func(args) or 0)
     except PharmasynthError as exc:
         print(f"pharmasynth {args.command}: error: {exc}", file=sys.stderr)
         return 1

@@ -43,13 +43,13 @@ def sample_table(args) -> int:
     """Synthetic rows from a saved GaussianCopula or TabularVAE folder; what `tabular sample` does."""
     from .._util.atomic import atomic_write_json, atomic_write_text
     from ..tabular import load_synthesizer
-    from ._common import parse_assignments
+    from ._common import model_folder, parse_assignments
 
     if args.n is None:
         from ..errors import UsageError
 
         raise UsageError("give --n, the number of synthetic rows.")
-    model = load_synthesizer(args.model)
+    model = load_synthesizer(model_folder(args.model))
     rows = model.sample(args.n, conditions=parse_assignments(args.conditions, "--conditions"), rules=args.rules,
                         random_state=args.seed)
     out = Path(args.out)
@@ -116,7 +116,7 @@ def register(subparsers, name="tabular", help=None):
                          description="--n synthetic rows from a model folder, with --conditions and --rules. "
                                      "Writes OUT/samples.csv and OUT/sample.json.", epilog=EXAMPLE,
                          formatter_class=FORMAT)
-    s.add_argument("model", help="model folder (OUT/model from `tabular fit`)")
+    s.add_argument("model", metavar="MODEL", help="the --out folder of `tabular fit` (or its model/)")
     add_sample_options(s)
     s.add_argument("--seed", type=int, default=0, help="random_state (default 0)")
     s.add_argument("--out", required=True, metavar="DIR", help="output folder")

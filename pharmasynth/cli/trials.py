@@ -21,14 +21,28 @@ DESCRIPTION = """Digital twins, synthetic control arms, PROCOVA and trial simula
 
 Every verb writes JSON (atomically) into its --out folder."""
 
-EXAMPLE = """example (ACTG 175: ZDV-only patients are the historical controls):
-  pharmasynth trials fit data/actg175/actg175.csv --kind twin --where "arms == 0" \\
+# Each verb's examples start with the `fit` they need, so any one help page runs as written.
+FIT_EXAMPLE = """  pharmasynth trials fit data/actg175/actg175.csv --kind twin --where "arms == 0" \\
       --baseline age wtkg hemo homo drugs karnof oprior z30 preanti race gender str2 symptom cd40 cd80 \\
-      --visits cd420 cd496 --time days --event cens --holdout 0.3 --out out/twin
-  pharmasynth trials sample out/twin/model --baseline-table trial.csv --n-draws 10 --out out/twin_draws
-  pharmasynth trials control-arm out/twin/model data/actg175/actg175.csv --where "arms == 1" \\
-      --historical hist.csv --covariates age cd40 karnof --method weighting --out out/control_arm
+      --visits cd420 cd496 --time days --event cens --id pidnum --holdout 0.3 --out out/twin"""
+HEADER = "examples (ACTG 175: the ZDV-only patients, arms 0, are the historical controls):\n"
+SAMPLE_EXAMPLE = """  pharmasynth trials sample out/twin --baseline-table data/actg175/actg175.csv --where "arms == 1" \\
+      --n-draws 10 --out out/twin_draws"""
+CONTROL_EXAMPLE = """  pharmasynth trials control-arm out/twin data/actg175/actg175.csv --where "arms == 1" \\
+      --outcome cd420 --n-draws 20 --out out/control_arm
+  pharmasynth trials control-arm out/twin data/actg175/actg175.csv --where "arms == 1" \\
+      --historical data/actg175/actg175.csv --historical-where "arms == 0" --covariates age cd40 karnof \\
+      --method weighting --out out/external_control"""
+EXAMPLE = HEADER + "\n".join([FIT_EXAMPLE, SAMPLE_EXAMPLE, CONTROL_EXAMPLE]) + """
+`trials fit` prints the folder to give as --twin (OUT/model; OUT itself is accepted too).
 """
+FIT_EPILOG = HEADER + FIT_EXAMPLE + """
+  pharmasynth trials fit data/actg175/actg175.csv --kind copula --holdout 0.3 --out out/actg_copula
+
+prints the folder to give to --twin of analyze, simulate and design, and to sample / control-arm
+(OUT/model; the --out folder itself is accepted too)."""
+SAMPLE_EPILOG = HEADER + FIT_EXAMPLE + "\n" + SAMPLE_EXAMPLE
+CONTROL_EPILOG = HEADER + FIT_EXAMPLE + "\n" + CONTROL_EXAMPLE
 
 TABLES_NOTE = "note: `pharmasynth tabular fit | sample` is the command for synthetic tables (copula, VAE)."
 
@@ -50,6 +64,8 @@ def _fit(args) -> int:
                    meta={"data": args.data, "where": args.where})
     paths = fit.write(args.out)
     print(f"written: {paths['model']}, {paths['fit']}" + (", report.html" if "html" in paths else ""))
+    print(f"twin: {paths['model']}  (give it as --twin {paths['model']} to trials analyze | simulate | design, "
+          f"or as MODEL to trials sample | control-arm)")
     return 0
 
 
@@ -58,14 +74,14 @@ def _sample(args) -> int:
     from .._util.atomic import atomic_write_json, atomic_write_text
     from ..errors import UsageError
     from ..trials import DigitalTwin
-    from ._common import filter_rows, model_class, read_input_table
+    from ._common import filter_rows, model_class, model_folder, read_input_table
 
     if model_class(args.model, "pharmasynth trials fit") in TABLE_MODELS:
         print(TABLES_NOTE, file=sys.stderr)
         return sample_table(args)
     if not args.baseline_table:
         raise UsageError("a twin samples trajectories for given patients: pass --baseline-table FILE.")
-    twin = DigitalTwin.load(args.model)
+    twin = DigitalTwin.load(model_folder(args.model))
     base = filter_rows(read_input_table(args.baseline_table, "baseline"), args.where, args.baseline_table)
     draws = twin.sample(base, n_draws=args.n_draws, random_state=args.seed)
     out = Path(args.out)
@@ -81,14 +97,19 @@ def _sample(args) -> int:
 def _control_arm(args) -> int:
     from ..errors import UsageError
     from ..trials import DigitalTwin, control_arms
-    from ._common import filter_rows, model_class, read_input_table
+    from ._common import filter_rows, model_class, model_folder, read_input_table
 
     if args.historical and not args.covariates:
         raise UsageError("--historical needs --covariates for the propensity model.")
+    if args.historical_where and not args.historical:
+        raise UsageError("--historical-where filters --historical FILE: give both.")
     model_class(args.model, "pharmasynth trials fit")
-    twin = DigitalTwin.load(args.model)
+    twin = DigitalTwin.load(model_folder(args.model))
     enrolled = filter_rows(read_input_table(args.trial, "trial"), args.where, args.trial)
-    historical = read_input_table(args.historical, "historical") if args.historical else None
+    historical = None
+    if args.historical:
+        historical = filter_rows(read_input_table(args.historical, "historical"), args.historical_where,
+                                 args.historical)
     arms = control_arms(twin, enrolled, n_draws=args.n_draws, historical=historical, covariates=args.covariates,
                         method=args.method, caliper=args.caliper, random_state=args.seed, outcome=args.outcome,
                         meta={"model": args.model, "trial": args.trial, "where": args.where})
@@ -109,8 +130,8 @@ def register(subparsers, name="trials", help=None):
                          description="Fit a model on a table and save it to OUT/model (config.json + "
                                      "model.safetensors). With --holdout, a fraction is kept out and the model is "
                                      "validated on it: OUT/report.html and OUT/report.json. Writes OUT/fit.json.",
-                         epilog=EXAMPLE, formatter_class=FORMAT)
-    f.add_argument("data", help="training table (CSV or Parquet), one row per patient (wide format)")
+                         epilog=FIT_EPILOG, formatter_class=FORMAT)
+    f.add_argument("data", metavar="FILE", help="training table (CSV or Parquet), one row per patient (wide format)")
     f.add_argument("--kind", choices=["twin", "copula", "vae"], default="twin",
                    help="twin: DigitalTwin (default); copula / vae: as `pharmasynth tabular fit --model`")
     f.add_argument("--baseline", nargs="+", metavar="COL", help="twin: baseline covariates")
@@ -125,9 +146,9 @@ def register(subparsers, name="trials", help=None):
     s = verbs.add_parser("sample", help="twin trajectories for given patients (or rows from a copula / VAE)",
                          description="From a twin folder: --n-draws trajectories per patient of --baseline-table. "
                                      "From a copula / VAE folder: --n rows (as `pharmasynth tabular sample`). "
-                                     "Writes OUT/samples.csv and OUT/sample.json.", epilog=EXAMPLE,
+                                     "Writes OUT/samples.csv and OUT/sample.json.", epilog=SAMPLE_EPILOG,
                          formatter_class=FORMAT)
-    s.add_argument("model", help="model folder (OUT/model from `trials fit`)")
+    s.add_argument("model", metavar="MODEL", help="model folder: the --out folder of `trials fit` (or its model/)")
     s.add_argument("--baseline-table", metavar="FILE", help="twin: patients (baseline covariates) to draw for")
     s.add_argument("--where", metavar="EXPR", help="twin: keep rows of --baseline-table where EXPR holds")
     s.add_argument("--n-draws", type=int, default=1, help="twin: trajectories per patient (default 1)")
@@ -140,9 +161,10 @@ def register(subparsers, name="trials", help=None):
                          description="For each enrolled patient, the twin's counterfactual control trajectory "
                                      "(OUT/control_arm.csv). With --historical and --covariates, also an external "
                                      "control by propensity-score matching or weighting (OUT/external_control.csv, "
-                                     "balance table in OUT/control_arm.json).", epilog=EXAMPLE, formatter_class=FORMAT)
-    c.add_argument("model", help="folder of a saved DigitalTwin")
-    c.add_argument("trial", help="trial table with the enrolled patients' baselines")
+                                     "balance table in OUT/control_arm.json).", epilog=CONTROL_EPILOG,
+                         formatter_class=FORMAT)
+    c.add_argument("model", metavar="MODEL", help="saved DigitalTwin: the --out folder of `trials fit` (or its model/)")
+    c.add_argument("trial", metavar="FILE", help="trial table with the enrolled patients' baselines")
     c.add_argument("--where", metavar="EXPR", help="keep trial rows where EXPR holds, e.g. the treated arm "
                    "(default: all rows)")
     c.add_argument("--n-draws", type=int, default=1, help="draws per patient (default 1; >= 20 with --outcome)")
@@ -150,6 +172,8 @@ def register(subparsers, name="trials", help=None):
                    "arm, the draws combined (Rubin-type rules, twin parameters redrawn) beside the naive stacked "
                    "analysis (default: none)")
     c.add_argument("--historical", metavar="FILE", help="historical patients for the external control")
+    c.add_argument("--historical-where", metavar="EXPR", help="keep --historical rows where EXPR holds, e.g. the "
+                   "control arm of an earlier trial (default: all rows)")
     c.add_argument("--covariates", nargs="+", metavar="COL", help="propensity model covariates")
     c.add_argument("--method", choices=["matching", "weighting"], default="matching", help="default matching")
     c.add_argument("--caliper", type=float, default=0.2, help="matching caliper in SD of the logit (default 0.2)")

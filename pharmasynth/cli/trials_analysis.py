@@ -29,7 +29,9 @@ examples (the shipped ACTG 175 trial, arms 0 vs 1):
       --id pidnum --time days --event cens --covariates age karnof cd40 --strata gender \\
       --alpha 0.1 --out out/analysis
   pharmasynth trials analyze data/actg175/actg175.csv --treatment arms --where 'arms in [0, 1]' \\
-      --outcome cd420 --covariates cd40 age --out out/analysis_cd420"""
+      --outcome cd420 --covariates cd40 age --out out/analysis_cd420
+  pharmasynth trials analyze data/actg175/actg175.csv --treatment arms --where 'arms in [0, 1]' \\
+      --outcome cd420 --twin out/twin --out out/procova      # PROCOVA; out/twin: `trials fit --help`"""
 
 
 def _arm_label(text):
@@ -75,7 +77,7 @@ def register_analysis(verbs) -> None:
     """Add the `analyze` verb to the `pharmasynth trials` sub-parsers."""
     p = verbs.add_parser("analyze", help="analyse a two-arm trial: continuous (ANCOVA/PROCOVA) and time to event "
                          "(Cox, log-rank, adjusted RMST)", description=ANALYZE_HELP, formatter_class=FORMAT)
-    p.add_argument("trial", help="trial table (CSV or Parquet): one row per patient")
+    p.add_argument("trial", metavar="FILE", help="trial table (CSV or Parquet): one row per patient")
     p.add_argument("--treatment", required=True, help="arm column (two arms; filter others with --where)")
     p.add_argument("--outcome", help="continuous outcome column, e.g. cd420 (default: none; optional with --time/--event)")
     p.add_argument("--time", help="time-to-event column (with --event) (default: none)")

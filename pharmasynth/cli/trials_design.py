@@ -27,12 +27,12 @@ writes  OUT/design.json  {"events", "patients", "duration", "boundaries": [{"inf
                           "z", "nominal_p", "cumulative_alpha", ...}], ...}
         OUT/report.html, OUT/report.json (boundary plot, power curve)
 
-examples:
+examples (out/twin: the twin of `pharmasynth trials fit --help`):
   pharmasynth trials design --endpoint survival --hr 0.7 --alpha 0.05 --sided 2 --power 0.9 --out out/design
   pharmasynth trials design --endpoint survival --hr 0.7 --looks 3 --spending obf --control-median 900 \\
       --accrual-rate 1.5 --follow-up 365 --dropout 0.1 --dropout-time 365 --out out/design_gs
   pharmasynth trials design --endpoint survival --hr 0.7 --looks 3 --spending obf \\
-      --twin out/twin/model --pool data/actg175/actg175.csv --accrual-duration 540 --follow-up 365 --out out/design_twin
+      --twin out/twin --pool data/actg175/actg175.csv --accrual-duration 540 --follow-up 365 --out out/design_twin
   pharmasynth trials design --endpoint continuous --effect 20 --sd 120 --rho 0.6 --method t --out out/design_cd4"""
 
 

@@ -28,10 +28,11 @@ writes  OUT/simulation.json  continuous: {"type_one_error": [...], "power_curve"
                                         "p_stop_look_1", ..., "expected_events", "expected_duration"}], ...}
         OUT/report.html, OUT/report.json
 
-examples:
-  pharmasynth trials simulate --twin out/twin/model --pool data/actg175/actg175.csv --outcome cd420 \\
+examples (out/twin: `pharmasynth trials fit ... --out out/twin`; out/design_twin: the twin example
+of `pharmasynth trials design --help`):
+  pharmasynth trials simulate --twin out/twin --pool data/actg175/actg175.csv --outcome cd420 \\
       --n-per-arm 100 200 --effects 0 20 40 --n-trials 10000 --out out/simulation
-  pharmasynth trials simulate --endpoint survival --design out/design_twin/design.json --twin out/twin/model \\
+  pharmasynth trials simulate --endpoint survival --design out/design_twin/design.json --twin out/twin \\
       --pool data/actg175/actg175.csv --hrs 1 0.8 0.7 --analyses logrank cox_adjusted --n-trials 10000 \\
       --out out/simulation_survival"""
 

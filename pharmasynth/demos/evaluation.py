@@ -48,6 +48,8 @@ def run_demo(out_dir, random_state=0, quick: bool = False) -> dict:
     cal = report.calibration.set_index("group")
     return {"report": str(out_dir / "report.html"), "score": report.score(), "passed": report.passed,
             "headline": report.headline()["text"],
-            "calibration": {g: {k: (None if v is None or v != v else round(float(v), 3)) if not isinstance(v, str) else v
-                                for k, v in row.items()} for g, row in cal.to_dict(orient="index").items()},
+            # flat: one number per group and calibration column (the whole table is in report.json)
+            **{f"calibration_{g}_{k}": (None if v is None or v != v else round(float(v), 3))
+               for g, row in cal.to_dict(orient="index").items() for k, v in row.items()
+               if k in ("synthetic", "floor", "ceiling", "position")},
             **{name: values.get(name) for name in HEADLINES}}

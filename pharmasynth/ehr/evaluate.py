@@ -19,6 +19,7 @@ import pandas as pd
 from scipy.stats import ks_2samp
 
 from ..evaluation import Report
+from ..evaluation.lead import KeyNumber, Lead, format_number, grade
 from ..evaluation.metric import chance_score, guarded, metric
 from .battery import compare_queries, standard_battery
 from .patient_level import privacy_metrics, utility_auc
@@ -59,8 +60,9 @@ def _incidence_figure(curves):
     for ax, (t, (r, y)) in zip(axes.flat, curves.items()):
         ax.step(GRID_YEARS, r, where="post", label="real", color="black")
         ax.step(GRID_YEARS, y, where="post", label="synthetic", color="tab:orange", linestyle="--")
-        ax.set_title(t, fontsize=9)
-        ax.set_xlabel("years from index", fontsize=8)
+        ax.set_title(t)
+        ax.set_xlabel("years from index")
+        ax.set_ylabel("cumulative incidence")
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
     axes.flat[0].legend(fontsize=8)
@@ -203,7 +205,8 @@ def evaluate_timelines(train: Timelines, synthetic: Timelines, holdout: Timeline
     if plots:
         report.add_figure("Cumulative incidence: real (black) vs synthetic (orange)", _incidence_figure(extra["curves"]),
                           caption="1 - Kaplan-Meier of the first event during follow-up", section="incidence")
-    report.add_table("Cumulative incidence (gap = largest distance between curves)", extra["incidence"])
+    report.add_table("Cumulative incidence (gap = largest distance between curves)", extra["incidence"],
+                     units={"real_10y": "share of patients", "synthetic_10y": "share of patients"})
     report.add_table("Cohort queries: real vs synthetic", qt)
     report.add_table("Cohort query groups", qg)
     report.add_table("Lab before event (mean change in the year before)", extra["lab_before_event"])
@@ -213,7 +216,44 @@ def evaluate_timelines(train: Timelines, synthetic: Timelines, holdout: Timeline
         if holdout is None:
             raise ValueError("calibrate=True needs a holdout (the ceiling is an independent real split).")
         report.calibration = calibration_table(train, synthetic, holdout, random_state=random_state)
+    report.lead = timeline_lead(report, extra["incidence"], qt)
     return report
+
+
+# the grades of the lead: an incidence curve within 0.02 of the real one (2 percentage points) is good, 0.05 bad;
+# a median query error of 10 % is good, 25 % bad (cohort counts a study would report differently)
+INCIDENCE_GOOD, INCIDENCE_BAD = 0.02, 0.05
+QUERY_GOOD, QUERY_BAD = 0.10, 0.25
+
+
+def timeline_lead(report: Report, incidence: pd.DataFrame, queries: pd.DataFrame) -> Lead:
+    """Do the synthetic timelines reproduce the incidence curves and the cohort queries? The mean and
+    worst incidence gap (with its event), the median and worst query error, the membership attack."""
+    rows = {m.name: m for m in report.metrics if m.status == "ok"}
+    gap = float(incidence["gap"].mean())
+    worst = incidence.loc[incidence["gap"].idxmax()]
+    qerr = rows["query_median_relative_error"].value if "query_median_relative_error" in rows else float("nan")
+    errs = queries["relative_error"].astype(float)
+    nums = [KeyNumber("cumulative incidence gap (mean over events)", gap,
+                      status=grade(gap, good=INCIDENCE_GOOD, bad=INCIDENCE_BAD, direction="minimize"),
+                      note=f"largest distance between real and synthetic curves, 0-15 years; {len(incidence)} events"),
+            KeyNumber(f"worst incidence gap: {worst['event']}", float(worst["gap"]),
+                      status=grade(float(worst["gap"]), good=INCIDENCE_GOOD, bad=INCIDENCE_BAD, direction="minimize"),
+                      note=f"10-year incidence real {format_number(worst['real_10y'])}, "
+                           f"synthetic {format_number(worst['synthetic_10y'])}"),
+            KeyNumber("median query relative error", 100 * qerr, unit="%", digits=2,
+                      status=grade(qerr, good=QUERY_GOOD, bad=QUERY_BAD, direction="minimize"),
+                      note=f"{len(queries)} cohort queries; worst {format_number(100 * float(errs.max()), 2)}%"
+                      if errs.notna().any() else f"{len(queries)} cohort queries")]
+    mia = rows.get("timeline_membership_auc")
+    if mia is not None:
+        nums.append(KeyNumber("membership attack AUC", mia.value, status=grade(mia.value, good=0.55, bad=0.6,
+                                                                                  direction="minimize"),
+                              note="0.5 = the attacker cannot tell training patients apart"))
+    sentence = (f"Synthetic timelines reproduce the cumulative incidence curves within {format_number(gap)} on average "
+                f"(worst: {worst['event']}, {format_number(float(worst['gap']))}) and answer the cohort queries with a "
+                f"median relative error of {format_number(100 * qerr, 2)}%.")
+    return Lead(sentence, nums)
 
 
 def controls(train: Timelines, holdout: Timelines, random_state=0) -> dict:

@@ -24,7 +24,7 @@ from .deprecated import fidelity_report, privacy_report, utility_report
 from .evaluate import evaluate
 from .fidelity import fidelity_metrics
 from .gates import Gate, evaluate_gates
-from .lead import KeyNumber, Lead, format_number, grade
+from .lead import KeyNumber, Lead, format_number, grade, headline_lead, metric_status
 from .metric import (GROUPS, MetricResult, clopper_pearson_interval, comparator, guarded, metric, score_from_value,
                      wilson_interval)
 from .neighbours import dcr, nearest_distances
@@ -39,7 +39,7 @@ __all__ = [
     "adherence_metrics", "align_tables", "anonymeter_metrics", "anonymity_metrics", "as_ruleset",
     "attribute_inference_metrics", "calibration_table", "clopper_pearson_interval", "ColumnOptions", "comparator",
     "control_tables", "date_metrics", "dcr", "dcr_baseline_protection", "dcr_overfitting_protection", "evaluate",
-    "evaluate_gates", "fidelity_metrics", "format_number", "grade", "KeyNumber", "Lead", "fidelity_report", "Gate", "GROUPS", "guarded", "holdout_split",
+    "evaluate_gates", "fidelity_metrics", "format_number", "grade", "headline_lead", "KeyNumber", "Lead", "metric_status", "fidelity_report", "Gate", "GROUPS", "guarded", "holdout_split",
     "IndependentMarginals", "infer_date_format", "infer_schema", "inference_risk", "linkability_risk",
     "membership_inference_metrics", "metric", "MetricResult", "nearest_distances", "parallel_map", "parse_dates",
     "privacy_metrics", "privacy_report", "read_table", "Report", "Rule", "RuleSet", "score_from_value",

@@ -30,12 +30,15 @@ def marginals_figure(per_column: list[dict], max_columns: int = 12):
             edges = np.asarray(h["edges"])
             for side in ("real", "synthetic"):
                 ax.stairs(_density(h[side], edges), edges, fill=True, alpha=0.55, label=side)
+            ax.set_ylabel("density", fontsize=8)
         else:
             x = np.arange(len(h["categories"]))
             ax.bar(x - 0.2, np.divide(h["real"], max(h["n_real"], 1)), 0.4, label="real")
             ax.bar(x + 0.2, np.divide(h["synthetic"], max(h["n_synthetic"], 1)), 0.4, label="synthetic")
             ax.set_xticks(x, [c[:8] for c in h["categories"]], rotation=45, fontsize=7)
+            ax.set_ylabel("share of rows", fontsize=8)
         ax.set_title(row["column"], fontsize=9)
+        ax.set_xlabel(row["column"] + (f" ({row['unit']})" if row.get("unit") else ""), fontsize=8)
         ax.tick_params(labelsize=7)
     for ax in axes.ravel()[len(cols):]:
         ax.axis("off")

@@ -26,7 +26,7 @@ from .._util.deprecation import warn_deprecated
 from .._util.figures import figure_to_png_base64
 from .._util.results import ResultMixin
 from .gates import Gate, gates_passed
-from .lead import Lead
+from .lead import Lead, headline_lead
 from .metric import GROUPS, MetricResult
 from .report_render import _fmt, render_html, render_text
 
@@ -89,7 +89,15 @@ class Report(ResultMixin):
         self.figures.append(ReportFigure(title, png, caption, section))
         return self
 
-    def add_table(self, title: str, frame: pd.DataFrame) -> "Report":
+    def add_table(self, title: str, frame: pd.DataFrame, units: dict[str, str] | None = None,
+                  note: str = "") -> "Report":
+        """Add a table; `units` ({column: unit}) are shown in its header, `note` under its title. Tables
+        over 15 rows are folded in the HTML with a CSV download of every row."""
+        if units or note:
+            frame = frame.copy()  # the caller's frame is not changed
+            frame.attrs["units"] = {**frame.attrs.get("units", {}), **(units or {})}
+            if note:
+                frame.attrs["note"] = note
         self.tables.append((title, frame))
         return self
 
@@ -245,6 +253,11 @@ class Report(ResultMixin):
             parts.append("unchecked gate(s): " + "; ".join(f"{g.name} ({g.reason})" for g in unchecked))
         return {"status": status, "text": "; ".join(parts)}
 
+    def answer(self) -> Lead:
+        """What the report leads with: `lead` as its builder set it, else one made from the headline
+        (pass/fail, score, weakest group, privacy gates: `lead.headline_lead`)."""
+        return self.lead if self.lead is not None else headline_lead(self)
+
     def summary(self) -> pd.DataFrame:
         """One row per group: score, weight, n_scored, n_metrics and the failed and skipped metrics' names."""
         cols = ["group", "score", "weight", "n_scored", "n_metrics", "failed", "skipped"]
@@ -267,7 +280,7 @@ class Report(ResultMixin):
         groups = self.group_scores()
         return to_jsonable({
             "title": self.title,
-            "lead": None if self.lead is None else self.lead.to_dict(),
+            "lead": self.answer().to_dict(),
             "score": self.score(),
             "partial_score": self.partial_score(),
             "missing_groups": self.missing_groups(),

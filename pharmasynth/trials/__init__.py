@@ -36,7 +36,8 @@ from .design import (ControlHazard, GroupSequentialDesign, accrual_plan, conserv
                      dropout_hazard, effective_sample_size, efficacy_bounds, expected_events, group_sequential_design,
                      required_events, sample_size_procova, spend)
 from .design_matrix import check_design_matrix
-from .design_report import boundary_figure, power_curve_figure
+from .design_report import boundary_figure, design_lead, design_simulation_lead, power_curve_figure
+from .report_lead import analysis_lead, twin_validation_lead, type_one_error_numbers
 from .design_simulation import DesignSimulationResult, simulate_design
 from .design_workflows import DesignResult, design_trial
 from .multiple_draws import perturbed_twin, rubin_combine, synthetic_arm_combine, synthetic_control_effect
@@ -54,6 +55,7 @@ from .workflows import (ControlArms, DesignSimulation, TrialAnalysis, TwinFit, a
                         simulate_designs)
 
 __all__ = [
+    "analysis_lead", "design_lead", "design_simulation_lead", "twin_validation_lead", "type_one_error_numbers",
     "accrual_plan", "ACTG175_ARMS", "ACTG175_BASELINE", "actg175_schema", "analyse_stack", "AnalysisResult",
     "analyze_trial", "ancova", "balance_table", "boundary_figure", "calibration_at_tau", "check_design_matrix",
     "compare", "conservative_rho", "control_arms", "ControlArms", "ControlHazard", "coverage_metric", "cox",

@@ -68,3 +68,72 @@ def stopping_figure(summary: pd.DataFrame, looks: int):
     ax.set_ylabel("P(stop at look)")
     ax.legend(fontsize=7)
     return fig
+
+
+# --------------------------------------------------------------------------------------------
+# leads: what a design and a design simulation answer first
+# --------------------------------------------------------------------------------------------
+def design_lead(design: dict):
+    """A design's answer: how many events and patients, how long, at what power (from `TrialDesign.design`)."""
+    from ..evaluation.lead import KeyNumber, Lead, format_number
+
+    d = design
+    numbers, parts = [], []
+    if d.get("events") is not None:
+        numbers.append(KeyNumber("events needed", d["events"], note=f"fixed design: {format_number(d.get('events_fixed_design'))}"
+                                 if d.get("events_fixed_design") is not None else ""))
+        parts.append(f"{format_number(d['events'])} events")
+    if d.get("patients") is not None:
+        numbers.append(KeyNumber("patients", d["patients"]))
+        parts.append(f"{format_number(d['patients'])} patients")
+    if d.get("duration") is not None:
+        numbers.append(KeyNumber("study duration", d["duration"], unit="days"))
+        parts.append(f"about {format_number(d['duration'])} days")
+    effect = (f"HR {format_number(d['hazard_ratio'])}" if d.get("hazard_ratio") is not None
+              else f"effect {format_number(d.get('effect'))}")
+    looks = f" with {d['looks']} looks ({d.get('spending')})" if d.get("looks", 1) and d.get("looks", 1) > 1 else ""
+    sentence = (f"To detect {effect} with {format_number(100 * d.get('power', float('nan')), 2)}% power at "
+                f"alpha {format_number(d.get('alpha'))} ({d.get('sided', 2)}-sided){looks}, the trial needs "
+                + ", ".join(parts) + ".")
+    return Lead(sentence, numbers)
+
+
+def design_simulation_lead(table: pd.DataFrame, settings: dict):
+    """A design simulation's answer: the type I error at the null (red when above alpha by more than 2 MC
+    SE) and the power at the design effect, per design and analysis (`SurvivalDesignSimulation.table`)."""
+    from ..evaluation.lead import KeyNumber, Lead, format_number, grade
+    from ..evaluation.metric import wilson_interval
+
+    alpha, power, n = float(settings["alpha"]), settings.get("power"), max(int(settings["n_trials"]), 1)
+    flat = table.reset_index()
+    level = flat.columns[0]
+    null = flat[flat[level] == 1.0]
+    alt = flat[flat[level] != 1.0]
+    numbers, bad = [], []
+    for _, r in null.iterrows():
+        ci = wilson_interval(int(round(float(r["rejection_rate"]) * n)), n)
+        status = "bad" if ci[0] > alpha else "good"  # the whole CI above alpha, as the metric rows are graded
+        label = f"type I error, {r['design']} / {r['analysis']}"
+        numbers.append(KeyNumber(label, float(r["rejection_rate"]), ci=ci, status=status,
+                                 note=f"alpha {format_number(alpha)}; {n:,} simulated trials"))
+        if status == "bad":
+            bad.append(label)
+    for _, r in alt.iterrows():
+        se = float(r.get("mc_se", 0.0) or 0.0)
+        status = None if power is None else grade(float(r["rejection_rate"]) + 2 * se, good=power, bad=power - 0.05)
+        numbers.append(KeyNumber(f"power at {_effect_name(level)} {format_number(r[level])}, {r['design']} / "
+                                 f"{r['analysis']}", float(r["rejection_rate"]), status=status,
+                                 note=f"target {format_number(power)}" if power is not None else ""))
+    first = alt.iloc[0] if len(alt) else None
+    sentence = ("Simulated from the twin, every design keeps its type I error at alpha "
+                f"{format_number(alpha)}" if not bad else f"{len(bad)} design(s) exceed alpha {format_number(alpha)}: "
+                + "; ".join(bad))
+    if first is not None:
+        sentence += (f"; at {_effect_name(level)} {format_number(first[level])} the {first['design']} design "
+                     f"rejects {format_number(100 * float(first['rejection_rate']), 3)}% of trials"
+                     + (f" (target power {format_number(100 * power, 2)}%)" if power is not None else ""))
+    return Lead(sentence + ".", numbers)
+
+
+def _effect_name(level: str) -> str:
+    return {"true_hr": "HR", "true_time_ratio": "time ratio", "true_effect": "effect"}.get(level, level.replace("_", " "))

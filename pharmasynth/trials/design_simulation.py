@@ -28,7 +28,7 @@ from .._util.random import spawn_seeds
 from .._util.results import ResultMixin
 from ..errors import UsageError
 from .design.events import ControlHazard
-from .design_report import boundary_figure, power_curve_figure, stopping_figure
+from .design_report import boundary_figure, design_simulation_lead, power_curve_figure, stopping_figure
 from .survival_simulation import draw_survival_trials, run_looks, twin_control_hazard
 
 
@@ -157,6 +157,7 @@ class DesignSimulationResult(ResultMixin):
                        f"Simulated rejection rate of the randomised design ({first}) against the true effect.",
                        section="simulation")
         rep.add_figure("Stopping", stopping_figure(self.table, self.settings["looks"]), section="simulation")
+        rep.lead = design_simulation_lead(self.table, self.settings)
         return rep
 
     def write(self, out_dir) -> dict[str, Path]:

@@ -19,6 +19,7 @@ import pandas as pd
 from .._util.atomic import atomic_write_json
 from .._util.results import ResultMixin
 from ..errors import UsageError
+from .design_report import design_lead
 from .design.checks import check_alpha_power, check_hazard_ratio, check_positive
 from .design.continuous import sample_size_procova
 from .design.events import (ControlHazard, accrual_plan, dropout_hazard, look_times,
@@ -68,6 +69,7 @@ class DesignResult(ResultMixin):
         x = "hr" if self.endpoint == "survival" else "effect"
         rep.add_figure("Power curve", power_curve_figure(self.power_curve, x, self.gsd.power),
                        "Power against the true effect at the design's maximum events / patients.", section="design")
+        rep.lead = design_lead(self.design)
         return rep
 
     def write(self, out_dir) -> dict[str, Path]:

@@ -23,10 +23,12 @@ import numpy as np
 import pandas as pd
 
 from .._util.figures import new_figure
+from ..evaluation.lead import format_number
 from ..evaluation.metric import MetricResult, metric
 from ..evaluation.report import Report
 from ..errors import DataError, SchemaError
 from .report import TWIN_VALIDATION_WEIGHTS, coverage_metric
+from .report_lead import twin_validation_lead
 from .twin_discrimination import discrimination_metrics
 
 
@@ -112,12 +114,19 @@ def event_metrics(calibration: pd.DataFrame, overlap: dict, n_groups: int, times
     return [
         metric("event_calibration_max_abs_error", "validity", float(calibration["abs_error"].max()),
                direction="lower", bounds=(0.0, 1.0),
-               notes=f"largest |predicted - KM observed| survival over {n_groups} risk groups at times {list(times)}"),
+               notes=f"largest |predicted - KM observed| survival over {n_groups} risk groups at times "
+                     f"{', '.join(format_number(t) for t in times)}"),
         metric("km_max_distance", "fidelity", overlap["max_km_distance"], direction="lower", bounds=(0.0, 1.0),
                notes="largest vertical distance between the KM curves of real and synthetic controls"),
         metric("km_logrank_p", "fidelity", overlap["logrank_p"], direction="higher", bounds=(0.0, 1.0), score=None,
                notes="log-rank test real vs synthetic controls (large p: no detectable difference); not scored"),
     ]
+
+
+TABLE_TITLES = {"visit_accuracy": "Accuracy per visit (held-out controls)",
+                "event_calibration": "Event model: predicted vs Kaplan-Meier survival by risk group",
+                "km_overlap": "Kaplan-Meier curves: real vs synthetic controls (on a grid of 200 times)",
+                "calibration_at_tau": "Calibration at tau by risk group"}
 
 
 def validate_twin(twin, heldout: pd.DataFrame, levels=(0.8, 0.95), times=None, n_groups: int = 3,
@@ -146,8 +155,9 @@ def validate_twin(twin, heldout: pd.DataFrame, levels=(0.8, 0.95), times=None, n
         tables["calibration_at_tau"] = cal_tau
         rep.add(*disc)
     for name, tab in tables.items():
-        rep.add_table(name, tab)
+        rep.add_table(TABLE_TITLES.get(name, name), tab)
     rep.meta.update({"n_heldout": len(heldout), "twin": twin.describe()})
+    rep.lead = twin_validation_lead(rep, tables)
     if plots:
         _plots(rep, twin, heldout, tables, random_state)
     return rep, tables
@@ -160,8 +170,14 @@ def _plots(rep, twin, heldout, tables, random_state):
         draws = twin.sample(sub, n_draws=30, random_state=random_state)
         iv = twin.predict_interval(sub, 0.95)
         pred = twin.predict(sub)
-        fig, axes = new_figure(1, k, figsize=(2.6 * k, 2.8), sharey=True)
-        axes = np.atleast_1d(axes)
+        ncol = min(3, k)  # panels of ~3 inches: their text stays readable once the page fits the figure
+        nrow = -(-k // ncol)
+        fig, axes = new_figure(nrow, ncol, figsize=(3.3 * ncol, 2.7 * nrow), sharey=True, squeeze=False)
+        for extra in axes.flat[k:]:
+            extra.set_visible(False)
+        for row in axes:
+            row[0].set_ylabel("outcome (units of the data)")
+        axes = axes.ravel()
         x = np.arange(len(twin.visits))
         ids = draws["id"].unique()
         for a, (i, pid) in zip(axes, enumerate(ids)):
@@ -172,9 +188,10 @@ def _plots(rep, twin, heldout, tables, random_state):
                            iv.iloc[i][[f"{v}_upper" for v in twin.visits]].to_numpy(float), alpha=0.25, label="95% band")
             a.plot(x, pred.iloc[i].to_numpy(float), color="C0", lw=2, label="predicted mean")
             a.plot(x, sub.iloc[i][twin.visits].to_numpy(float), "o", color="C3", label="observed")
-            a.set_xticks(x, twin.visits, fontsize=7)
+            a.set_xticks(x, twin.visits)
+            a.set_xlabel("visit")
             a.set_title(f"patient {pid}", fontsize=8)
-        axes[0].legend(fontsize=6)
+        axes[0].legend(fontsize=8)
         fig.tight_layout()
         rep.add_figure("Twin trajectories and 95% predictive bands", fig,
                        "Grey: 30 sampled trajectories under control; band: 95% predictive interval; red: observed.")
@@ -183,8 +200,8 @@ def _plots(rep, twin, heldout, tables, random_state):
         fig, ax = new_figure(figsize=(5, 3.2))
         ax.step(tab["time"], tab["km_real"], where="post", label="real controls (held out)")
         ax.step(tab["time"], tab["km_synthetic"], where="post", label="synthetic controls (twin)")
-        ax.set_xlabel(twin.time)
-        ax.set_ylabel("event-free")
+        ax.set_xlabel(f"{twin.time} (time units of the data)")
+        ax.set_ylabel("event-free probability (KM)")
         ax.legend(fontsize=8)
         fig.tight_layout()
         rep.add_figure("Kaplan-Meier: real vs synthetic controls", fig, "Synthetic: one twin draw per held-out patient.")

@@ -49,6 +49,26 @@ def test_fit_sample_control_arm(files, capsys):
     assert (d / "arm" / "control_arm.csv").is_file() and (d / "arm" / "external_control.csv").is_file()
 
 
+def test_fit_folder_and_historical_where(files, capsys):
+    """The --out folder of `fit` works where its model/ does; --historical-where filters the historical table."""
+    d = files
+    assert main(["trials", "fit", str(d / "trial.csv"), "--where", "arm == 0", "--baseline", "age", "sex",
+                 "--visits", "y1", "--out", str(d / "twin_hw")]) == 0
+    assert f"--twin {d / 'twin_hw' / 'model'}" in capsys.readouterr().out   # the folder to pass, exactly
+    assert main(["trials", "sample", str(d / "twin_hw"), "--baseline-table", str(d / "trial.csv"), "--where",
+                 "arm == 1", "--out", str(d / "draws_hw")]) == 0
+    historical = pd.read_csv(d / "trial.csv").query("arm == 0")
+    assert main(["trials", "control-arm", str(d / "twin_hw"), str(d / "trial.csv"), "--where", "arm == 1",
+                 "--historical", str(d / "trial.csv"), "--historical-where", "arm == 0", "--covariates", "age",
+                 "--method", "weighting", "--out", str(d / "arm_hw")]) == 0
+    external = pd.read_csv(d / "arm_hw" / "external_control.csv")
+    assert set(external["pid"]) <= set(historical["pid"]) and len(external) == len(historical)
+    capsys.readouterr()
+    assert main(["trials", "control-arm", str(d / "twin_hw"), str(d / "trial.csv"), "--historical-where",
+                 "arm == 0", "--out", str(d / "arm_bad")]) == 1
+    assert "--historical-where filters --historical FILE" in capsys.readouterr().err
+
+
 def test_generator_fit_and_conditional_sample(files):
     d = files
     assert main(["trials", "fit", str(d / "trial.csv"), "--kind", "copula", "--columns", "age", "sex", "y1", "y2",
