@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from rdkit import Chem, RDLogger
+from rdkit import Chem, rdBase
 
 from pharmasynth.errors import CheckpointError
 from pharmasynth.molgen import SmilesVAE
@@ -17,7 +17,14 @@ from pharmasynth.molgen.optimize import (CMAES, Reinforce, ScaffoldMemory, auc_t
                                          top_k_mean_by_call)
 from pharmasynth.molgen.optimize.base import prior_latents
 
-RDLogger.DisableLog("rdApp.*")
+
+
+@pytest.fixture(autouse=True)
+def _quiet_rdkit():
+    """Invalid decodings are counted by the optimisers, not logged; the block ends with each test, so
+    RDKit's logging is untouched for the rest of the suite."""
+    with rdBase.BlockLogs():
+        yield
 
 
 @pytest.fixture(scope="module")
