@@ -13,12 +13,9 @@ import pandas as pd
 
 from ..errors import DataWarning, InvalidSmilesError
 from ..evaluation import Report, metric
-from ..molgen import (DrugLikeFilter, LatentDiffusion, SmilesVAE, conditional_success, load_moses, rejection_sample,
-                      score_library, write_smiles)
+from ..molgen import DrugLikeFilter, LatentDiffusion, SmilesVAE, load_moses, score_library, write_smiles
 
-DEMO_CONDITION = {"qed": 0.8, "logp": 2.5}
-DEMO_TOLERANCE = {"qed": 0.1, "logp": 0.5}
-TARGETS = ", ".join(f"{k} {v:g} ± {DEMO_TOLERANCE[k]:g}" for k, v in DEMO_CONDITION.items())  # for people
+from .molgen_pretrained import DEMO_CONDITION, DEMO_TOLERANCE, TARGETS, equal_time_comparison
 
 
 def _settings(quick: bool) -> dict:
@@ -65,12 +62,7 @@ def run_demo(out_dir="out/molgen", random_state: int = 0, quick: bool = False, t
 
     # conditional success: latent diffusion vs rejection sampling from the VAE at EQUAL WALL TIME
     t = time.perf_counter()
-    hits = ldm.sample(cfg["n_cond"], DEMO_CONDITION, guidance_scale=2.0, num_inference_steps=cfg["steps"],
-                      random_state=random_state)
-    cs_ldm = conditional_success(hits, DEMO_CONDITION, DEMO_TOLERANCE)  # property time counted too
-    ldm_seconds = time.perf_counter() - t
-    rej = rejection_sample(vae, cfg["n_cond"], DEMO_CONDITION, DEMO_TOLERANCE, max_seconds=ldm_seconds,
-                           random_state=random_state + 1)
+    cs_ldm, ldm_seconds, rej = equal_time_comparison(ldm, vae, cfg, random_state, t)
 
     write_smiles(out_dir / "generated.smi", generated)
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..evaluation.metric import MetricResult, comparator, guarded, metric
 from .fidelity import fid_between, noise_reference, reference_classifier
-from .metrics import ms_ssim_pairs, ms_ssim_settings, nearest_ssim
+from .metrics import diversity_metric, nearest_ssim
 
 
 def split_halves(y, random_state=0) -> tuple[np.ndarray, np.ndarray]:
@@ -78,16 +78,9 @@ def image_score_rows(real_x, real_y, class_names, synthetic, synthetic_y=None, r
             return [own, ref]
         rows += guarded("placed_in_class", "fidelity", _placed)
 
-    def _div():
-        i = rng.integers(0, len(synthetic), n_pairs)
-        j = rng.integers(0, len(synthetic), n_pairs)
-        keep = i != j
-        v = ms_ssim_pairs(synthetic[i[keep]], synthetic[j[keep]])
-        k, w = ms_ssim_settings(synthetic.shape[-1])
-        return metric("ms_ssim_between_synthetic", "fidelity", float(np.mean(v)), direction="lower",
-                      bounds=(0.0, 1.0), score=None, notes="reported, not scored: noise is the most diverse set",
-                      details={"kernel_size": k, "weights": list(w), "pairs": int(keep.sum())})
-    rows += guarded("ms_ssim_between_synthetic", "fidelity", _div)
+    rows += guarded("ms_ssim_between_synthetic", "fidelity",
+                    lambda: diversity_metric(synthetic, rng, n_pairs, score=None,
+                                             notes="reported, not scored: noise is the most diverse set"))
 
     def _mem():
         best, _ = nearest_ssim(synthetic, real_x)

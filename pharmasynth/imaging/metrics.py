@@ -65,6 +65,18 @@ def nearest_ssim(synthetic, training, kernel_size: int = 3, chunk: int = 256) ->
     return best, arg
 
 
+def diversity_metric(synthetic, rng, n_pairs: int, details: dict | None = None, **metric_kwargs) -> MetricResult:
+    """Mean MS-SSIM between `n_pairs` random pairs of distinct synthetic images (lower = more diverse)."""
+    i = rng.integers(0, len(synthetic), n_pairs)
+    j = rng.integers(0, len(synthetic), n_pairs)
+    keep = i != j
+    v = ms_ssim_pairs(synthetic[i[keep]], synthetic[j[keep]])
+    k, w = ms_ssim_settings(synthetic.shape[-1])
+    return metric("ms_ssim_between_synthetic", "fidelity", float(np.mean(v)), direction="lower", bounds=(0.0, 1.0),
+                  details={"kernel_size": k, "weights": list(w), "pairs": int(keep.sum()), **(details or {})},
+                  **metric_kwargs)
+
+
 def fid(real_features, synthetic_features) -> float:
     """Frechet distance between two feature sets with MONAI's FIDMetric.
 
@@ -97,16 +109,8 @@ def image_metrics(real, synthetic, training=None, feature_fn=None, extractor_nam
                                                "n_synthetic": len(fs)})
         rows += guarded("fid", "fidelity", _fid)
 
-    def _div():
-        i = rng.integers(0, len(synthetic), n_pairs)
-        j = rng.integers(0, len(synthetic), n_pairs)
-        keep = i != j
-        v = ms_ssim_pairs(synthetic[i[keep]], synthetic[j[keep]])
-        k, w = ms_ssim_settings(synthetic.shape[-1])
-        return metric("ms_ssim_between_synthetic", "fidelity", float(np.mean(v)), direction="lower",
-                      bounds=(0.0, 1.0), details={"kernel_size": k, "weights": list(w),
-                                                  "pairs": int(keep.sum()), "note": "lower = more diverse"})
-    rows += guarded("ms_ssim_between_synthetic", "fidelity", _div)
+    rows += guarded("ms_ssim_between_synthetic", "fidelity",
+                    lambda: diversity_metric(synthetic, rng, n_pairs, details={"note": "lower = more diverse"}))
     if training is not None:
         def _mem():
             best, _ = nearest_ssim(synthetic, training)
