@@ -142,6 +142,23 @@ def test_same_seed_same_library_and_resume_after_interruption(tmp_path, prior, m
         optimize(goal_task("qed"), prior, method, budget, random_state=4, out_dir=tmp_path, **options)
 
 
+def test_a_checkpoint_is_not_continued_from_other_prior_weights(tmp_path, prior):
+    """A prior retrained under the same name has other weights: its run must start afresh, not resume."""
+    import copy
+
+    import torch
+
+    optimize(goal_task("qed"), prior, "best-of-n", 8, random_state=0, out_dir=tmp_path, batch_size=8)
+    other = copy.deepcopy(prior)
+    with torch.no_grad():
+        other.net_.out.bias.add_(1e-3)
+    with pytest.raises(CheckpointError, match="another prior"):
+        optimize(goal_task("qed"), other, "best-of-n", 16, random_state=0, out_dir=tmp_path, batch_size=8)
+    # the same weights continue (a larger budget extends the same search)
+    assert optimize(goal_task("qed"), prior, "best-of-n", 16, random_state=0, out_dir=tmp_path,
+                    batch_size=8).n_calls == 16
+
+
 def test_reinforce_learns_against_the_prior(prior, one_thread):
     """Reward = 1 for a valid molecule with a halogen (F, Cl, Br): after 10 steps the agent proposes such
     molecules far more often than the prior does on the same latent draws (difference > 4 binomial SEs)."""

@@ -43,6 +43,21 @@ def resolve_prior(prior, device: str | None = None):
     return SmilesVAE.pretrained(str(prior), device=device), str(prior)
 
 
+def prior_digest(vae) -> str:
+    """A short hash of the prior's weights: a checkpoint started from other weights (a retrained prior
+    under the same name) must not be continued as if it were this run."""
+    import hashlib
+
+    import torch
+
+    h = hashlib.sha256()
+    for key, tensor in sorted(vae.net_.state_dict().items()):
+        h.update(key.encode())
+        # as raw bytes: any dtype (bfloat16 has no numpy equivalent), any device
+        h.update(tensor.detach().cpu().contiguous().flatten().view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
 def _rng_to_json(rng: np.random.Generator) -> str:
     return json.dumps(rng.bit_generator.state)
 
@@ -107,6 +122,7 @@ class BaseOptimizer:
 
     def _run(self, objective, prior, checkpoint_dir, resume, progress_bar, device) -> OptimizationResult:
         vae, prior_name = resolve_prior(prior, device)
+        self._prior_identity = {"prior": prior_name, "prior_digest": prior_digest(vae)}
         objective.reset()
         self.rng_ = as_rng(self.random_state)
         self._setup(vae)
@@ -158,7 +174,7 @@ class BaseOptimizer:
         s = self.settings()
         s.pop("budget", None)  # a rerun with a larger budget continues the same search
         s.pop("checkpoint_every", None)
-        return {"method": self.name, **s}
+        return {"method": self.name, **s, **getattr(self, "_prior_identity", {})}
 
     def _save(self, path: Path, objective) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -174,8 +190,9 @@ class BaseOptimizer:
             raise CheckpointError(f"{path}: cannot be read ({exc}); delete it to start afresh.") from exc
         mine = json.dumps(self._identity(), sort_keys=True)
         if state.get("identity") != mine:
-            raise CheckpointError(f"{path}: written by a run with other settings ({state.get('identity')}); "
-                                  f"this run is {mine}. Use another --out folder, or the same settings to continue.")
+            raise CheckpointError(f"{path}: written by a run with other settings or another prior "
+                                  f"({state.get('identity')}); this run is {mine}. Use another --out folder, or "
+                                  "the same settings and prior to continue.")
         try:
             objective.load_state(json.loads(state["objective"]))
         except Exception as exc:  # noqa: BLE001
