@@ -42,9 +42,12 @@ SMALL_SIZES = {
     "n_bootstrap": 50, "--n-bootstrap": 50,
     "--k": 2,
 }
+# Python keywords given as range(N) (classifier seeds): lowered to range(SMALL_RANGES[name])
+SMALL_RANGES = {"seeds": 2}
 # commands whose slow default is lowered when the line does not set the option
-SMALL_DEFAULTS = {("molgen", "train"): ["--epochs", "1"], ("imaging", "train"): ["--train-steps", "20"],
-                  ("imaging", "augment"): ["--train-steps", "20"]}
+SMALL_DEFAULTS = {("molgen", "train"): [("--epochs", "1")], ("imaging", "train"): [("--train-steps", "20")],
+                  ("imaging", "sample"): [("--sample-steps", "5")],
+                  ("imaging", "augment"): [("--train-steps", "20"), ("--sample-steps", "5")]}
 # Python calls whose first positional argument is a size
 SMALL_CALL_SIZES = {"sample": 200, "rejection_sample": 50}
 # flags that multiply the work without changing what is shown; tested on their own elsewhere
@@ -183,9 +186,9 @@ def small_sizes_shell(args: list) -> list:
         limit = SMALL_SIZES.get(word)
         if limit is not None and re.fullmatch(r"\d+", out[i + 1]) and int(out[i + 1]) > limit:
             out[i + 1] = str(limit)
-    for (command, verb), extra in SMALL_DEFAULTS.items():
-        if out[1:3] == [command, verb] and extra[0] not in out:
-            out += extra
+    for (command, verb), defaults in SMALL_DEFAULTS.items():
+        if out[1:3] == [command, verb]:
+            out += [word for flag, value in defaults if flag not in out for word in (flag, value)]
     if out[:2] == ["pharmasynth", "demo"]:
         out += [] if "--quick" in out else ["--quick"]
         out += [] if "--only" in out else ["--only", "ehr"]   # one part stands for the whole demo
@@ -241,5 +244,10 @@ def small_sizes_python(code: str) -> str:
         return f".{name}({min(value, SMALL_CALL_SIZES[name])}"
 
     code = code.replace("calibrate=True", SMALL_DROPPED_FLAGS["--calibrate"])
+    def ranges(match):
+        name, value = match.group(1), int(match.group(2))
+        return f"{name}=range({min(value, SMALL_RANGES[name])})"
+
     code = re.sub(r"\b(\w+)=(\d[\d_]*)\b", keyword, code)
+    code = re.sub(r"\b(" + "|".join(SMALL_RANGES) + r")=range\((\d+)\)", ranges, code)
     return re.sub(r"\.(" + "|".join(SMALL_CALL_SIZES) + r")\((\d[\d_]*)\b", call, code)

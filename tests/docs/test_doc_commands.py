@@ -88,6 +88,10 @@ def test_small_sizes_lower_sizes_never_raise_them(monkeypatch):
     assert small_sizes_shell(["pharmasynth", "demo", "--out", "o"])[-3:] == ["--quick", "--only", "ehr"]
     code = small_sizes_python("m = VAE(epochs=30, seed=7).fit(t)\nm.sample(10_000)\nevaluate(a, calibrate=True)")
     assert code == "m = VAE(epochs=1, seed=7).fit(t)\nm.sample(200)\nevaluate(a, calibrate=False)"
+    assert small_sizes_python("augment(seeds=range(5), n_bootstrap=1000)") == "augment(seeds=range(2), n_bootstrap=50)"
+    assert small_sizes_python("augment(seeds=range(1))") == "augment(seeds=range(1))"
+    args = small_sizes_shell(["pharmasynth", "imaging", "augment", "tr", "te", "--sample-steps", "3"])
+    assert args[-4:] == ["--sample-steps", "3", "--train-steps", "20"]
     monkeypatch.setenv("PHARMASYNTH_DOCS_FULL", "1")
     assert small_sizes_shell(["pharmasynth", "x", "--epochs", "5"]) == ["pharmasynth", "x", "--epochs", "5"]
 
