@@ -1,21 +1,35 @@
 """`pharmasynth imaging shipped | train | sample | evaluate | augment`: the command group and what its verbs share.
 
 Nothing heavy is imported here (torch, MONAI, nibabel load only when a verb runs), so `--help` is fast;
-the sampler defaults are copied from `pharmasynth.imaging.samplers` (a test checks they agree).
+the sampler defaults are read from `pharmasynth/imaging/sampler_defaults.py`, the library's one source,
+loaded by file so that `pharmasynth/imaging/__init__.py` (pandas, scipy) does not run.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import warnings
+from pathlib import Path
 
 from ._common import FORMAT, verb_group
 
+
+def _sampler_defaults():
+    """`pharmasynth/imaging/sampler_defaults.py` (a module without imports), loaded without its package."""
+    path = Path(__file__).resolve().parents[1] / "imaging" / "sampler_defaults.py"
+    spec = importlib.util.spec_from_file_location("pharmasynth.cli._imaging_sampler_defaults", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_DEFAULTS = _sampler_defaults()
 DEVICES = ("cpu", "cuda", "auto")
-SAMPLERS = ("ddpm", "ddim")             # = pharmasynth.imaging.samplers.SAMPLERS
-DEFAULT_SAMPLER = "ddim"                # = samplers.DEFAULT_SAMPLER
-DEFAULT_ETA = 1.0                       # = samplers.DEFAULT_ETA
-DEFAULT_SAMPLE_STEPS = 50               # = samplers.DEFAULT_SAMPLE_STEPS
+SAMPLERS = _DEFAULTS.SAMPLERS
+DEFAULT_SAMPLER = _DEFAULTS.DEFAULT_SAMPLER
+DEFAULT_ETA = _DEFAULTS.DEFAULT_ETA
+DEFAULT_SAMPLE_STEPS = _DEFAULTS.DEFAULT_SAMPLE_STEPS
 READ_MODALITIES = ("auto", "CT", "MR", "other")
 CT_WINDOWS = ("soft_tissue", "lung", "bone", "brain")
 WRITE_FORMATS = ("png", "nifti", "dicom", "all")

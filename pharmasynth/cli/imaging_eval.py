@@ -9,7 +9,9 @@ from .imaging import LAYOUT, add_device, add_generator, add_reading, add_samplin
 
 EVALUATE_HELP = f"""Score synthetic images against real ones, class by class: FID on the toolkit's fixed feature
 extractor (a classifier trained on the real images; nothing downloaded), where a judge trained on
-the real images places the synthetic images, MS-SSIM diversity and near-copies of real images.
+the real images places the synthetic images (beside the judge's own sensitivity and specificity per
+class on a held-out half of the real images: a placement means little from a judge that cannot tell
+the classes apart), MS-SSIM diversity and near-copies of real images.
 Writes OUT/report.html and OUT/report.json. The synthetic folder's classes must be classes of the
 real folder (sample output folders qualify: `imaging sample` writes OUT/<class>/).
 

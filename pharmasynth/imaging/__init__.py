@@ -5,12 +5,14 @@
     io          intensity scaling and windows, loading one image file into [-1, 1]
     unet        the U-Net, noise schedule and the defaults tuned per image size
     samplers    DDPM and DDIM (eta) sampling loops with classifier-free guidance, the intensity check
+    sampler_defaults  the sampler names and defaults (no imports: the CLI's --help reads them without torch)
     diffusion   ConditionalDiffusion (network + schedule + training; sampling in diffusion_sampling)
     loops       training_step and ddim_sample, the two loops of the diffusion model
     classifier  SmallCNN, the downstream classifier and FID feature extractor
     augment     augment_rare_class -> AugmentationResult (arms, per-seed results, bootstrap CIs)
     oracle      the comparators: shipped lesion simulator (oracle), classic augmentation
     fidelity    class fidelity judged by fixed real-only models (FID vs real floor, placement)
+    judge       the fixed real-only judge (train_judge), its held-out sensitivity/specificity (judge_accuracy)
     metrics     FID, MS-SSIM diversity, near-copies (image_metrics -> list[MetricResult])
     report      augmentation_report, image_report (evaluation core Reports, each with its lead)
     writers     synthetic images as PNG / NIfTI / DICOM with their provenance
@@ -24,6 +26,7 @@ from .datasets import ImageFolder, ImageManifest
 from .diffusion import ConditionalDiffusion
 from .fidelity import class_fidelity, reference_classifier
 from .io import CT_WINDOWS, load_image_file, read_image_file, scale_intensity
+from .judge import Judge, judge_accuracy, paired_simulator_lesions, train_judge
 from .loops import ddim_sample, training_step
 from .metrics import fid, image_metrics, ms_ssim_pairs, nearest_ssim
 from .oracle import classic_augment, shipped_oracle
@@ -46,4 +49,4 @@ __all__ = ["AugmentationResult", "augment_rare_class", "SmallCNN", "ConditionalD
            "write_dicom", "SAMPLERS", "DEFAULT_SAMPLER", "DEFAULT_ETA", "DEFAULT_SAMPLE_STEPS",
            "SampleIntensityWarning", "sample_loop", "tuned_settings", "NothingKeptWarning", "FewSeedsWarning",
            "shipped_oracle", "classic_augment", "class_fidelity", "reference_classifier", "pretrained_path",
-           "PRETRAINED"]
+           "PRETRAINED", "Judge", "train_judge", "judge_accuracy", "paired_simulator_lesions"]

@@ -1,11 +1,13 @@
 """Class fidelity of synthetic images, judged by fixed models trained on real images only.
 
-    reference_classifier   the toolkit's fixed judge and FID feature extractor: a class-weighted
-                           SmallCNN trained on real images (its penultimate layer gives the features)
+    reference_classifier   the toolkit's fixed judge and FID feature extractor: `judge.train_judge`
+                           (a class-weighted SmallCNN, the recipe in judge.JUDGE_SETTINGS) trained on
+                           real images (its penultimate layer gives the features)
     class_fidelity         per class: FID of the synthetic images to held-out real ones beside the
                            real-vs-real floor (a perfect generator's FID at the same sample sizes),
-                           the share the judge places in their class (synthetic and held-out real),
-                           mean intensities and the near-copy rate
+                           the share the judge places in their class (kept synthetic, all generated,
+                           noise) beside the judge's own sensitivity and specificity on held-out real
+                           images, mean intensities and the near-copy rate
     noise_reference        uniform noise in [-1, 1]: the worst case every score is calibrated against
 
 The floor matters because FID on a few dozen images is biased upward: 30 synthetic images are only
@@ -16,13 +18,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .classifier import SmallCNN
+from .judge import Judge, judge_accuracy, train_judge
 from .metrics import fid, nearest_ssim
 
 
-def reference_classifier(images, labels, num_classes: int, epochs: int = 15, random_state=0) -> SmallCNN:
-    """The fixed judge / feature extractor: SmallCNN with class-weighted loss trained on REAL images only."""
-    return SmallCNN(num_classes, epochs=epochs, balanced=True, random_state=random_state).fit(images, labels)
+def reference_classifier(images, labels, num_classes: int, epochs: int | None = None, n_models: int = 1,
+                         random_state=0) -> Judge:
+    """The fixed judge / feature extractor trained on REAL images only (`judge.train_judge`: class-weighted
+    SmallCNN, `judge.JUDGE_SETTINGS`; `epochs` overrides the recipe's, `n_models` > 1 averages seeds)."""
+    return train_judge(images, labels, num_classes, n_models=n_models, epochs=epochs, random_state=random_state)
 
 
 def noise_reference(n: int, shape, random_state=0) -> np.ndarray:
@@ -45,9 +49,14 @@ def placed_in_class(judge, images, k: int) -> float:
 
 
 def class_fidelity(judge, heldout_x, heldout_y, synthetic_x, synthetic_y, class_names, floor_x=None,
-                   floor_y=None, training_x=None, copy_threshold: float = 0.95, random_state=0):
+                   floor_y=None, training_x=None, copy_threshold: float = 0.95, generated_x=None,
+                   generated_y=None, confusers=None, random_state=0):
     """One row per class with synthetic images: FID to the held-out real images of the class, the floor,
-    their ratio, the judge's placement of synthetic and held-out real images, intensities, near-copies.
+    their ratio, the judge's placement of synthetic images (`placed_in_class`; of all generated ones,
+    before any filter, when `generated_x/generated_y` are given; of uniform noise), the judge's own
+    sensitivity (`placed_in_class_heldout_real`) and specificity (`judge_specificity`: held-out real
+    images of the other classes not placed in the class; `confusers` {class index: index of the class it
+    is hardest to tell from} adds `judge_specificity_vs_<name>`), intensities, near-copies.
 
     `floor_x/floor_y`: other real images of the classes (e.g. the training images, or fresh draws of a
     simulator) giving the real-vs-real floor at the synthetic sample size; `training_x`: the images the
@@ -74,8 +83,16 @@ def class_fidelity(judge, heldout_x, heldout_y, synthetic_x, synthetic_y, class_
             row["n_floor"] = int(len(ref))
             row["fid_real_floor"] = fid_between(judge, ref, real)
             row["fid_ratio_to_floor"] = row["fid"] / row["fid_real_floor"] if row["fid_real_floor"] > 0 else np.nan
+        if generated_x is not None:
+            gen = generated_x[np.asarray(generated_y) == k]
+            row["n_generated"] = int(len(gen))
+            row["placed_in_class_generated"] = placed_in_class(judge, gen, k)
+        acc = judge_accuracy(judge, heldout_x, heldout_y, class_names, k, (confusers or {}).get(k))
+        row["judge_specificity"] = acc["specificity"]
+        row.update({f"judge_{key}": v for key, v in acc.items() if key.startswith("specificity_vs_")})
         noise = noise_reference(len(syn), syn.shape[1:], random_state)
         row["fid_noise"] = fid_between(judge, noise, real)
+        row["placed_in_class_noise"] = placed_in_class(judge, noise, k)
         if training_x is not None and len(training_x):
             best, _ = nearest_ssim(syn, training_x)
             row["near_copy_rate"] = float(np.mean(best >= copy_threshold))

@@ -8,7 +8,11 @@ The old score averaged only the MS-SSIM diversity term, so pure noise (maximally
                      bounds [real-vs-real floor, noise]: FID(A, B) -> 1, FID(uniform noise, B) -> 0
                      (the same number of images in each comparison: FID's small-sample bias cancels)
     placed_in_class  share of labelled synthetic images the same real-only judge assigns to their class
-                     (beside it, as a comparator, the share for the held-out real half)
+                     (beside it, as a comparator, the share for the held-out real half; the judge's
+                     sensitivity and specificity per class on that half in the row's details: a
+                     placement means little from a judge that cannot tell the classes apart)
+    the judge        `fidelity.reference_classifier`: the recipe of `judge.JUDGE_SETTINGS` (60 epochs,
+                     width 32, half the images degraded in resolution), the same as the demo's
     ms_ssim diversity  reported, never scored (noise is the most "diverse" set of all)
     near_copy_fraction privacy: synthetic images with SSIM >= 0.95 to a real image
 
@@ -21,6 +25,7 @@ import numpy as np
 
 from ..evaluation.metric import MetricResult, comparator, guarded, metric
 from .fidelity import fid_between, noise_reference, reference_classifier
+from .judge import judge_accuracy
 from .metrics import diversity_metric, nearest_ssim
 
 
@@ -35,7 +40,7 @@ def split_halves(y, random_state=0) -> tuple[np.ndarray, np.ndarray]:
 
 
 def image_score_rows(real_x, real_y, class_names, synthetic, synthetic_y=None, real_name: str = "the real images",
-                     copy_threshold: float = 0.95, n_pairs: int = 200, epochs: int = 15,
+                     copy_threshold: float = 0.95, n_pairs: int = 200, epochs: int | None = None,
                      random_state=0) -> tuple[list[MetricResult], dict]:
     """The metric rows of an image report and the numbers its lead needs (see the module docstring)."""
     rng = np.random.default_rng(random_state)
@@ -70,9 +75,15 @@ def image_score_rows(real_x, real_y, class_names, synthetic, synthetic_y=None, r
                          if np.any(synthetic_y == k)}
             real_pred = judge.predict_proba(ref_b).argmax(1)
             real_value = float(np.mean(real_pred == real_y[b]))
-            facts.update(placed=value, placed_real=real_value)
+            accuracy = {c: judge_accuracy(judge, ref_b, real_y[b], class_names, k) for k, c in enumerate(class_names)}
+            judge_sens = {c: a["sensitivity"] for c, a in accuracy.items()}
+            judge_spec = {c: a["specificity"] for c, a in accuracy.items()}
+            facts.update(placed=value, placed_real=real_value, judge_sensitivity=judge_sens,
+                         judge_specificity=judge_spec)
             own = metric("placed_in_class", "fidelity", value, direction="higher", bounds=(0.0, 1.0),
-                         details={"per_class": per_class, "judge": f"SmallCNN trained on half of {real_name}"})
+                         details={"per_class": per_class, "judge": f"SmallCNN trained on half of {real_name}",
+                                  "judge_sensitivity_heldout_real": judge_sens,
+                                  "judge_specificity_heldout_real": judge_spec})
             ref = comparator(metric("placed_in_class_heldout_real", "fidelity", real_value, direction="higher",
                                     bounds=(0.0, 1.0)), "held-out real images, the same judge")
             return [own, ref]

@@ -37,8 +37,22 @@ def _fraction(result):
     return None, None
 
 
-def augmentation_lead(result) -> Lead:
-    """Rare-class recall real-only vs real+synthetic vs the comparator, the fraction of its gain, the verdict."""
+def judge_number(judge: dict, rare: str) -> KeyNumber:
+    """The real-only judge's placement of the kept synthetic images, with its own held-out sensitivity and
+    specificity beside it (a placement from a judge that cannot tell the classes apart means nothing)."""
+    sens, spec = judge["sensitivity_heldout_real_lesions"], judge["specificity_heldout_real_t1"]
+    value = judge.get("placed_in_class_kept")
+    able = min(sens, spec) >= 0.8
+    note = (f"all generated (before the filters): {judge['placed_in_class_all_generated']:.2f}; the judge on held-out "
+            f"real images: sensitivity {sens:.2f} ({rare} placed in {rare}), specificity {spec:.2f} "
+            f"(lesion-free T1 not called {rare})" + ("" if able else ": below 0.8, read the placement with care"))
+    return KeyNumber(f"kept synthetic {rare} images placed in {rare} by a real-only judge", value, note=note,
+                     status=grade(value, good=0.8, bad=0.5) if value is not None and able else None)
+
+
+def augmentation_lead(result, judge: dict | None = None) -> Lead:
+    """Rare-class recall real-only vs real+synthetic vs the comparator, the fraction of its gain, the verdict
+    (and, with `judge`, the real-only judge's placement beside its sensitivity and specificity)."""
     rare = result.rare
     nums = []
     for arm in ("real_only", "real_plus_synthetic", "real_plus_oracle", "real_plus_classic"):
@@ -66,11 +80,17 @@ def augmentation_lead(result) -> Lead:
     sentence += f" {kept} of {result.filter_counts.get('generated', 0)} synthetic {rare} images kept."
     if frac is not None and not frac[rare].get("interpretable", True):
         sentence += f" The {kind} shows no measurable gain, so the fraction of its gain is not interpretable."
+    if judge is not None:
+        nums = nums[:4] + [judge_number(judge, rare)]
     return Lead(sentence, nums[:5])
 
 
-def augmentation_report(result, real_x=None, real_y=None, extra_metrics=()) -> Report:
-    """Report with the lead, the arms' rows, the fraction of gain, the labelled grid and the recall chart."""
+def augmentation_report(result, real_x=None, real_y=None, extra_metrics=(), judge: dict | None = None) -> Report:
+    """Report with the lead, the arms' rows, the fraction of gain, the labelled grid and the recall chart.
+
+    `judge`: the real-only fidelity judge's figures (keys `sensitivity_heldout_real_lesions`,
+    `specificity_heldout_real_t1`, `placed_in_class_all_generated`, `placed_in_class_kept`), shown in
+    the lead and as rows (the judge's own accuracy as comparators)."""
     rows: list[MetricResult] = []
     for arm in ("real_only", "real_plus_synthetic", "real_plus_oracle", "real_plus_classic"):
         d = getattr(result, arm)
@@ -110,7 +130,9 @@ def augmentation_report(result, real_x=None, real_y=None, extra_metrics=()) -> R
     if len(result.settings.get("seeds", [])) < 5:
         rep.warnings.append(f"Only {len(result.settings['seeds'])} classifier seed(s): the CIs' seed-to-seed part "
                             "rests on few draws; use 5 or more.")
-    rep.lead = augmentation_lead(result)
+    if judge is not None:
+        rep.add(*_judge_rows(judge, result.rare))
+    rep.lead = augmentation_lead(result, judge)
     if real_x is not None:
         rep.add_figure("real vs synthetic images per class",
                        grid_figure(real_x, real_y, result.class_names, result.synthetic, result.rare),
@@ -119,6 +141,18 @@ def augmentation_report(result, real_x=None, real_y=None, extra_metrics=()) -> R
     rep.add_figure("per-class recall on real held-out images", recall_figure(result),
                    caption="mean over seeds; 95% bootstrap CI resampling seeds and held-out images")
     return rep
+
+
+def _judge_rows(judge: dict, rare: str) -> list[MetricResult]:
+    rows = []
+    for key, label in (("sensitivity_heldout_real_lesions", f"held-out real {rare} images placed in {rare}"),
+                       ("specificity_heldout_real_t1", f"held-out lesion-free T1 images not called {rare}")):
+        rows.append(comparator(metric(f"judge_{key}", "fidelity", judge[key], direction="higher", bounds=(0.0, 1.0)),
+                               f"the real-only judge's own accuracy: {label}"))
+    rows.append(metric(f"{rare}_placed_in_class_all_generated", "fidelity", judge["placed_in_class_all_generated"],
+                       direction="higher", bounds=(0.0, 1.0),
+                       notes="all generated images, before the near-copy and classifier filters"))
+    return rows
 
 
 def image_report(real, synthetic, real_name: str = "the real images", random_state=0) -> Report:
@@ -152,9 +186,12 @@ def image_report(real, synthetic, real_name: str = "the real images", random_sta
             direction="minimize") if facts["fid_noise"] > 1.5 * facts["fid_floor"] else None,
             note=f"real-vs-real floor {facts['fid_floor']:.3g}, uniform noise {facts['fid_noise']:.3g}"))
     if "placed" in facts:
+        sens, spec = facts["judge_sensitivity"].values(), facts["judge_specificity"].values()
         nums.append(KeyNumber("placed in their class by a real-only judge", facts["placed"],
                               status=grade(facts["placed"], good=0.8, bad=0.5),
-                              note=f"held-out real images: {facts['placed_real']:.2f}"))
+                              note=f"held-out real images: {facts['placed_real']:.2f}; the judge's lowest "
+                                   f"per-class sensitivity {np.nanmin(list(sens)):.2f}, specificity "
+                                   f"{np.nanmin(list(spec)):.2f}"))
     if "near_copy" in facts:
         nums.append(KeyNumber("near-copies of real images", facts["near_copy"],
                               status=grade(facts["near_copy"], good=0.01, bad=0.1, direction="minimize")))

@@ -15,16 +15,7 @@ from pharmasynth.imaging.writers import read_dicom_metadata, read_nifti_metadata
 TINY = ["--size", "16", "--channels", "8", "8", "--batch-size", "8"]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    # on a shared 2-core machine two torch threads spin against each other: 10 tiny steps take 105 s
-    # instead of 3.5 s. One thread here (restored after) keeps these tests fast without changing them.
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+# one torch thread for every imaging test: tests/imaging/conftest.py
 
 
 @pytest.fixture(scope="module")

@@ -38,3 +38,20 @@ def test_quick_demo_from_the_shipped_weights(tmp_path):
     assert not (tmp_path / "generator").exists()  # the shipped weights are not copied
     if figures["lesions_kept"]:
         assert np.load(tmp_path / "synthetic_kept.npz")["images"].shape == (figures["lesions_kept"], 1, 32, 32)
+    # the judge's own accuracy on held-out real images stands beside its placement of the synthetic lesions,
+    # in the figures, the augmentation JSON, the CSV and the report's lead
+    for key in ("judge_sensitivity_heldout_real_lesions", "judge_specificity_heldout_real_t1",
+                "lesion_placed_in_class_all_generated"):
+        assert 0 <= figures[key] <= 1, key
+    judge = aug["settings"]["fidelity_judge"]
+    assert judge["n_heldout_real_lesions"] == 12 and judge["n_heldout_real_t1"] == 10
+    assert judge["sensitivity_heldout_real_lesions"] == figures["judge_sensitivity_heldout_real_lesions"]
+    last = rep["lead"]["numbers"][-1]
+    assert "real-only judge" in last["label"] and "sensitivity" in last["note"] and "specificity" in last["note"]
+    if figures["lesions_kept"]:
+        import pandas as pd
+
+        row = pd.read_csv(tmp_path / "lesion_fidelity.csv").iloc[0]
+        assert row["n_generated"] == 16
+        assert row["placed_in_class_generated"] == figures["lesion_placed_in_class_all_generated"]
+        assert {"judge_specificity", "judge_specificity_vs_brain_t1", "placed_in_class_noise"} <= set(row.index)
