@@ -47,7 +47,7 @@ def main() -> int:
 
     from pharmasynth.demos.imaging import demo_generator
     from pharmasynth.imaging import build_shipped
-    from pharmasynth.imaging.fidelity import noise_reference
+    from pharmasynth.imaging.fidelity import noise_reference, placed_in_class
     from pharmasynth.imaging.judge import judge_accuracy, paired_simulator_lesions, train_judge
 
     torch.set_num_threads(1)
@@ -65,13 +65,10 @@ def main() -> int:
         for name, f in inputs.items():
             judge = train_judge(f(x), y, len(names), n_models=1, random_state=seed)
             acc = judge_accuracy(judge, f(xte), yte, names, rare, confuser=t1)
-
-            def placed(images):
-                return float(np.mean(judge.predict_proba(f(images)).argmax(1) == rare))
-
             runs.append({"seed": seed, "inputs": name, "sensitivity": acc["sensitivity"],
                          "specificity_vs_brain_t1": acc["specificity_vs_brain_t1"], "specificity": acc["specificity"],
-                         "generated_placed_in_lesion": placed(generated), "noise_placed_in_lesion": placed(noise)})
+                         "generated_placed_in_lesion": placed_in_class(judge, f(generated), rare),
+                         "noise_placed_in_lesion": placed_in_class(judge, f(noise), rare)})
             print(f"seed {seed} {name:<22} sens {acc['sensitivity']:.2f}  T1 spec "
                   f"{acc['specificity_vs_brain_t1']:.2f}  generated->lesion {runs[-1]['generated_placed_in_lesion']:.2f}"
                   f"  noise->lesion {runs[-1]['noise_placed_in_lesion']:.2f}", flush=True)
